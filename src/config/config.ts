@@ -1,0 +1,31 @@
+/**
+ * The daemon's resolved configuration: one frozen object built from
+ * argv > environment > defaults. A leaf module: imports nothing from src/.
+ */
+
+export interface Config {
+  /** TCP port (-p); 0 = TCP off. */
+  port: number;
+  /** Interfaces to listen on (-l), comma list split. */
+  listen: string[];
+  /** Unix socket path (-s), or null. */
+  unixSocket: string | null;
+  /** Unix socket permission mask (-a), octal like memcached (0700 default). */
+  unixMask: number;
+  /** Cache memory limit in bytes (-m, given in MB). */
+  memoryLimitBytes: number;
+  /** Max simultaneous connections (-c). */
+  connLimit: number;
+  /** Shard worker count (-t). */
+  threads: number;
+  /** Max item size in bytes (-I); also the slab page size. */
+  maxItemSize: number;
+  /** Slab growth factor (-f). */
+  growthFactor: number;
+  /** Minimum key+value space of the smallest chunk (-n). */
+  slabMinSize: number;
+  /** 0 quiet, 1 = -v, 2 = -vv, 3 = -vvv. */
+  verbosity: number;
+  /** -A: allow the `shutdown` command. */
+  enableShutdown: boolean;
+}

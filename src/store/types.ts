@@ -1,0 +1,109 @@
+/**
+ * The store's public contract: statuses, the reusable read-result, stats, and
+ * the global page budget. The store knows nothing of sockets, protocols or
+ * threads; it may import only `src/util`.
+ */
+
+/** Outcome of every store call. The store never throws on the data path. */
+export const StoreStatus = {
+  /** get/gat hit, delete done, touch done, incr/decr done, flush done. */
+  Ok: 0,
+  Stored: 1,
+  NotStored: 2,
+  /** CAS mismatch. */
+  Exists: 3,
+  NotFound: 4,
+  /** Item (header + key + value) larger than the largest chunk. */
+  TooLarge: 5,
+  /** No free chunk, no page under the limit, nothing evictable in the class. */
+  NoMemory: 6,
+  /** incr/decr on a value that is not a decimal u64. */
+  NonNumeric: 7,
+} as const;
+export type StoreStatus = (typeof StoreStatus)[keyof typeof StoreStatus];
+
+/** How `Store.store()` treats an existing / missing item. */
+export const StoreMode = {
+  Set: 0,
+  Add: 1,
+  Replace: 2,
+  Append: 3,
+  Prepend: 4,
+  Cas: 5,
+} as const;
+export type StoreMode = (typeof StoreMode)[keyof typeof StoreMode];
+
+/**
+ * Filled by the store on a hit (get/gat), and with the new CAS after a write or
+ * incr/decr. `valueBytes` is a view into slab memory: it is valid only until
+ * the next call into the store, so callers copy it out at once.
+ */
+export interface ReadResult {
+  valueBytes: Uint8Array;
+  valueOffset: number;
+  valueLength: number;
+  clientFlags: number;
+  /** 64-bit CAS split into two unsigned 32-bit halves. */
+  casHigh: number;
+  casLow: number;
+}
+
+/**
+ * Memory pages are claimed from one budget shared by every shard (a
+ * SharedArrayBuffer counter), so `-m` is a limit on the whole daemon.
+ */
+export interface PageBudget {
+  /** Claim one page; false when the global limit is reached. */
+  tryAcquire(): boolean;
+  /** Pages this shard holds (for stats). */
+  readonly heldByThisShard: number;
+}
+
+export interface StoreConfig {
+  /** Page size in bytes, equal to the max item size (-I). */
+  pageSize: number;
+  /** -n: minimum bytes for key + value in the smallest chunk (memcached default 48). */
+  slabMinSize: number;
+  /** -f: growth factor between chunk sizes (1.25). */
+  growthFactor: number;
+  /** Total memory limit in bytes (-m), for stats only; enforcement is the page budget. */
+  memoryLimitBytes: number;
+  /** CAS values are `counter * shardCount + shardIndex`, unique across shards without sharing state. */
+  shardIndex: number;
+  shardCount: number;
+  pageBudget: PageBudget;
+  /** Initial hash-table size as a power of two (memcached's -o hashpower, default 16). */
+  hashPowerInitial?: number;
+}
+
+/** Item-level counters, named after memcached's `stats` fields. */
+export interface StoreStats {
+  curr_items: number;
+  total_items: number;
+  /** Sum of item sizes (header + key + value), like memcached's `bytes`. */
+  bytes: number;
+  evictions: number;
+  reclaimed: number;
+  expired_unfetched: number;
+  evicted_unfetched: number;
+  /** Hits on items found expired / flushed on access (memcached get_expired / get_flushed). */
+  get_expired: number;
+  get_flushed: number;
+  total_pages: number;
+  hash_power_level: number;
+  hash_bytes: number;
+  slab_classes: SlabClassStats[];
+}
+
+export interface SlabClassStats {
+  id: number;
+  chunk_size: number;
+  chunks_per_page: number;
+  total_pages: number;
+  total_chunks: number;
+  used_chunks: number;
+  free_chunks: number;
+  mem_requested: number;
+  evicted: number;
+  outofmemory: number;
+}
