@@ -1,0 +1,47 @@
+# syntax=docker/dockerfile:1
+#
+# shardcache: a memcached-compatible cache daemon.
+#   docker build -t shardcache .
+#   docker run --rm -p 11211:11211 shardcache              # -l 0.0.0.0 -p 11211, 64 MB
+#   docker run --rm -p 11211:11211 shardcache -m 1024 -t 4 -v   # memcached flags, as with the memcached image
+#   docker run --rm -p 11211:11211 -e SHARDCACHE_MEMORY_LIMIT=1g shardcache
+# Options are memcached's (`docker run --rm shardcache --help`); every one can
+# also be set as SHARDCACHE_<LONG_NAME>, and the command line wins.
+
+# ---- build: compile TypeScript, then drop devDependencies ------------------
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+# .dockerignore admits only the sources `npm run build` compiles (src/, workers/,
+# bench/ and the tsconfigs), so this copies whichever of them exist.
+COPY . .
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# ---- runtime: compiled JS and production node_modules only -----------------
+FROM node:22-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# Owned by root and only readable by `node`: the daemon writes nothing here.
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 11211
+# Inside a container the daemon must listen on every interface to be reachable
+# (its own default is 127.0.0.1). CMD says so for the default command; the
+# environment says it again so that `docker run IMAGE -m 1024`, which replaces
+# CMD, still listens on 0.0.0.0. `-l ADDR` on the command line overrides both.
+ENV SHARDCACHE_LISTEN=0.0.0.0
+# Node receives SIGTERM directly as PID 1 (exec form, no shell) and main.ts
+# shuts down gracefully on it; the daemon spawns no child processes to reap.
+STOPSIGNAL SIGTERM
+# Plain Node, no extra packages: send `version` to the memcached port on
+# loopback and succeed only on a `VERSION ...` reply. It follows
+# SHARDCACHE_PORT when that is set; a port given with -p needs
+# `docker run --health-cmd` (or SHARDCACHE_PORT instead of -p).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "const s=require('net').connect(+(process.env.SHARDCACHE_PORT||11211),'127.0.0.1');let r='';s.setTimeout(4000,()=>process.exit(1));s.on('error',()=>process.exit(1));s.on('connect',()=>s.write('version\\r\\n'));s.on('data',d=>{r+=d;if(r.includes('\\n'))process.exit(r.startsWith('VERSION ')?0:1)});s.on('end',()=>process.exit(1))"]
+ENTRYPOINT ["node", "dist/src/main.js"]
+CMD ["-l", "0.0.0.0"]

@@ -1,0 +1,121 @@
+/**
+ * `--help` and `--version` text. The help copies memcached's layout, order and
+ * wording (`-p, --port=<num>  TCP port to listen on (default: 11211)`) so a
+ * memcached user reads it at a glance; yargs' own help layout would not. The
+ * defaults come from config/defaults, and the `Record<OptionName, …>` below
+ * fails to compile if an option has no help entry.
+ * Pure functions: nothing here prints or exits.
+ */
+
+import { DEFAULTS, LIMITS, defaultThreads } from '../config/defaults';
+import { formatSize } from '../config/schema';
+import { SHARDCACHE_VERSION } from '../util/package-version';
+import { OPTIONS, OPTION_NAMES, type OptionName } from './args';
+
+/** Column where descriptions start, as in memcached's usage(). */
+const DESCRIPTION_COLUMN = 26;
+
+interface HelpEntry {
+  /** Value placeholder: `num` prints `--port=<num>`. Absent for switches. */
+  readonly placeholder?: string;
+  /** Description lines; the first goes beside the flag, the rest under it. */
+  readonly lines: readonly string[];
+  /** Extra rows after this option, memcached's `-vv` / `-vvv`. */
+  readonly extraRows?: readonly (readonly [flags: string, description: string])[];
+}
+
+function helpEntries(): Record<OptionName, HelpEntry> {
+  return {
+    port: { placeholder: 'num', lines: [`TCP port to listen on (default: ${DEFAULTS.port})`] },
+    'udp-port': {
+      placeholder: 'num',
+      lines: ['UDP port to listen on (default: 0, off);', 'UDP is not supported, so only 0 is accepted'],
+    },
+    'unix-socket': { placeholder: 'file', lines: ['UNIX socket to listen on (disables network support)'] },
+    'unix-mask': {
+      placeholder: 'mask',
+      lines: [`access mask for UNIX socket, in octal (default: ${DEFAULTS.unixMask.toString(8)})`],
+    },
+    'enable-shutdown': { lines: ['enable ascii "shutdown" command'] },
+    listen: {
+      placeholder: 'addr',
+      lines: [
+        `interface to listen on (default: ${DEFAULTS.listen.join(',')});`,
+        'several as a comma separated list or repeated -l',
+      ],
+    },
+    'memory-limit': {
+      placeholder: 'num',
+      lines: [
+        `item memory in megabytes (default: ${DEFAULTS.memoryLimitBytes / 2 ** 20});`,
+        'k/m/g suffixes are accepted too (512k, 64m, 2g)',
+      ],
+    },
+    'conn-limit': { placeholder: 'num', lines: [`max simultaneous connections (default: ${DEFAULTS.connLimit})`] },
+    verbose: {
+      lines: ['verbose (print errors/warnings while in event loop)'],
+      extraRows: [
+        ['-vv', 'very verbose (also print client commands/responses)'],
+        ['-vvv', 'extremely verbose (internal state transitions)'],
+      ],
+    },
+    help: { lines: ['print this help and exit'] },
+    version: { lines: ['print version and exit'] },
+    'slab-growth-factor': { placeholder: 'num', lines: [`chunk size growth factor (default: ${DEFAULTS.growthFactor})`] },
+    'slab-min-size': {
+      placeholder: 'bytes',
+      lines: [`min space used for key+value+flags (default: ${DEFAULTS.slabMinSize})`],
+    },
+    threads: {
+      placeholder: 'num',
+      lines: [
+        `number of threads to use (default: ${defaultThreads()}, the CPU count);`,
+        `each thread owns one shard of the cache (max: ${LIMITS.maxThreads})`,
+      ],
+    },
+    'max-item-size': {
+      placeholder: 'num',
+      lines: [
+        'adjusts max item size',
+        `(default: ${formatSize(DEFAULTS.maxItemSize)}, min: ${formatSize(LIMITS.minItemSize)}, ` +
+          `max: ${formatSize(LIMITS.maxItemSize)}; at most half of -m)`,
+      ],
+    },
+  };
+}
+
+/** The `--help` text, ending in a newline. */
+export function formatHelp(): string {
+  const entries = helpEntries();
+  const out: string[] = [
+    `shardcache ${SHARDCACHE_VERSION}`,
+    'A memcached-compatible cache daemon. Usage: shardcache [options]',
+    '',
+  ];
+  for (const name of OPTION_NAMES) {
+    const entry = entries[name];
+    const flags = `-${OPTIONS[name].short}, --${name}${entry.placeholder === undefined ? '' : `=<${entry.placeholder}>`}`;
+    out.push(row(flags, entry.lines[0]!));
+    for (const line of entry.lines.slice(1)) out.push(row('', line));
+    for (const [extraFlags, text] of entry.extraRows ?? []) out.push(row(extraFlags, text));
+  }
+  out.push(
+    '',
+    'Every option except -h and -V can also be set in the environment as',
+    'SHARDCACHE_<LONG_NAME>, e.g. SHARDCACHE_PORT=11211, SHARDCACHE_MEMORY_LIMIT=1g,',
+    'SHARDCACHE_ENABLE_SHUTDOWN=1, SHARDCACHE_VERBOSE=2 (the -v count).',
+    'Options on the command line win over the environment, which wins over defaults.',
+  );
+  return `${out.join('\n')}\n`;
+}
+
+/** The `--version` text, memcached's `-V` format (`shardcache 0.1.0`), ending in a newline. */
+export function formatVersion(): string {
+  return `shardcache ${SHARDCACHE_VERSION}\n`;
+}
+
+/** memcached pads the flags to the description column, or leaves one space when they are longer. */
+function row(flags: string, description: string): string {
+  const pad = flags.length < DESCRIPTION_COLUMN ? DESCRIPTION_COLUMN - flags.length : 1;
+  return `${flags}${' '.repeat(pad)}${description}`.trimEnd();
+}

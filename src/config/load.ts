@@ -1,0 +1,163 @@
+/**
+ * Command line + environment → one frozen `Config`, validated as memcached
+ * validates its flags. Precedence per option: the command line, then
+ * `SHARDCACHE_<LONG_NAME>`, then the default. Every rejection is a
+ * `ConfigError` whose message is one line naming the flag.
+ *
+ * main.ts calls `parseCommandLine(process.argv.slice(2), process.env)` and
+ * acts on the result; nothing here prints or exits.
+ * May import cli/args (the option definition), cli/help, errors and config/*.
+ */
+
+import { parseArgs, type ParsedArgs, type ValueOptionName } from '../cli/args';
+import { formatHelp, formatVersion } from '../cli/help';
+import { codes, envVarName, type ConfigSource } from '../errors';
+import type { Config } from './config';
+import { DEFAULTS, LIMITS, defaultThreads } from './defaults';
+import {
+  ITEM_SIZE_RULE,
+  MEMORY_LIMIT_RULE,
+  formatSize,
+  parseBoolean,
+  parseGrowthFactor,
+  parseInteger,
+  parseListen,
+  parsePort,
+  parseSize,
+  parseUdpPort,
+  parseUnixMask,
+  parseUnixSocket,
+  type Parsed,
+} from './schema';
+
+/** What the command line asks for. */
+export type CommandLine =
+  | { readonly action: 'help'; readonly text: string }
+  | { readonly action: 'version'; readonly text: string }
+  | { readonly action: 'run'; readonly config: Readonly<Config> };
+
+/**
+ * Parses argv (without `node` and the script) and env. `--help` wins over
+ * `--version`, and both win over invalid values of other options (as with
+ * yargs); an unknown option is an error even then.
+ * @throws ConfigError
+ */
+export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): CommandLine {
+  const args = parseArgs(argv);
+  if (args.help) return { action: 'help', text: formatHelp() };
+  if (args.version) return { action: 'version', text: formatVersion() };
+  return { action: 'run', config: buildConfig(args, env) };
+}
+
+/**
+ * The Config for argv and env; `--help`/`--version` are ignored here (use
+ * `parseCommandLine` to act on them).
+ * @throws ConfigError
+ */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Readonly<Config> {
+  return buildConfig(parseArgs(argv), env);
+}
+
+interface Resolved<T> {
+  readonly value: T;
+  readonly source: ConfigSource;
+}
+
+function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config> {
+  /** The winning text for an option: the command line's, else the environment's. Empty env vars count as unset. */
+  const textOf = (name: ValueOptionName): { text: string; source: ConfigSource } | undefined => {
+    const typed = args.values[name];
+    if (typed !== undefined && typed.length > 0) {
+      // getopt semantics: the last occurrence wins, except -l, which memcached accumulates.
+      return { text: name === 'listen' ? typed.join(',') : typed[typed.length - 1]!, source: 'argv' };
+    }
+    const fromEnv = env[envVarName(name)]?.trim();
+    return fromEnv ? { text: fromEnv, source: 'env' } : undefined;
+  };
+
+  const resolve = <T>(name: ValueOptionName, parse: (text: string) => Parsed<T>, fallback: T): Resolved<T> => {
+    const given = textOf(name);
+    if (given === undefined) return { value: fallback, source: 'default' };
+    const parsed = parse(given.text);
+    if (!parsed.ok) throw new codes.SC_ERR_CONFIG_INVALID(`--${name}`, parsed.reason, given.source);
+    return { value: parsed.value, source: given.source };
+  };
+
+  const port = resolve('port', parsePort, DEFAULTS.port);
+  const udp = textOf('udp-port');
+  if (udp !== undefined) {
+    const parsed = parseUdpPort(udp.text);
+    if (!parsed.ok) throw new codes.SC_ERR_CONFIG_UNSUPPORTED('--udp-port', parsed.reason, udp.source);
+  }
+  const unixSocket = resolve<string | null>('unix-socket', parseUnixSocket, null);
+  const unixMask = resolve('unix-mask', parseUnixMask, DEFAULTS.unixMask);
+  const enableShutdown = resolveSwitch(args.enableShutdown, env, 'enable-shutdown');
+  const listen = resolve('listen', parseListen, [...DEFAULTS.listen]);
+  const memory = resolve('memory-limit', (t) => parseSize(t, MEMORY_LIMIT_RULE), DEFAULTS.memoryLimitBytes);
+  const connLimit = resolve('conn-limit', (t) => parseInteger(t, LIMITS.minConnLimit, LIMITS.maxConnLimit), DEFAULTS.connLimit);
+  const verbosity = resolveVerbosity(args.verbose, env);
+  const growthFactor = resolve('slab-growth-factor', parseGrowthFactor, DEFAULTS.growthFactor);
+  const slabMinSize = resolve('slab-min-size', (t) => parseInteger(t, LIMITS.minSlabMinSize, LIMITS.maxItemSize), DEFAULTS.slabMinSize);
+  const threads = resolve('threads', (t) => parseInteger(t, LIMITS.minThreads, LIMITS.maxThreads), defaultThreads());
+  const maxItemSize = resolve('max-item-size', (t) => parseSize(t, ITEM_SIZE_RULE), DEFAULTS.maxItemSize);
+
+  if (maxItemSize.value % 8 !== 0) {
+    throw new codes.SC_ERR_CONFIG_INVALID(
+      '--max-item-size',
+      `${maxItemSize.value} bytes is not a multiple of 8 (slab chunks are 8-byte aligned)`,
+      maxItemSize.source,
+    );
+  }
+  if (maxItemSize.value > memory.value / 2) {
+    throw new codes.SC_ERR_CONFIG_CONFLICT(
+      '--max-item-size',
+      `cannot set item size limit higher than 1/2 of memory max (--max-item-size ${formatSize(maxItemSize.value)}, ` +
+        `--memory-limit ${formatSize(memory.value)})`,
+      maxItemSize.source,
+    );
+  }
+  if (slabMinSize.value > maxItemSize.value / 2) {
+    // The smallest chunk (item header + this) must fit in a slab page with room to spare.
+    throw new codes.SC_ERR_CONFIG_CONFLICT(
+      '--slab-min-size',
+      `${slabMinSize.value} is more than half of --max-item-size (${formatSize(maxItemSize.value)})`,
+      slabMinSize.source,
+    );
+  }
+
+  const config: Config = {
+    // memcached: a UNIX socket "disables network support"; port 0 is how Config says "no TCP".
+    port: unixSocket.value === null ? port.value : 0,
+    listen: Object.freeze(listen.value) as string[],
+    unixSocket: unixSocket.value,
+    unixMask: unixMask.value,
+    memoryLimitBytes: memory.value,
+    connLimit: connLimit.value,
+    threads: threads.value,
+    maxItemSize: maxItemSize.value,
+    growthFactor: growthFactor.value,
+    slabMinSize: slabMinSize.value,
+    verbosity,
+    enableShutdown,
+  };
+  return Object.freeze(config);
+}
+
+function resolveSwitch(typed: boolean, env: NodeJS.ProcessEnv, name: 'enable-shutdown'): boolean {
+  if (typed) return true;
+  const text = env[envVarName(name)]?.trim();
+  if (!text) return DEFAULTS.enableShutdown;
+  const parsed = parseBoolean(text);
+  if (!parsed.ok) throw new codes.SC_ERR_CONFIG_INVALID(`--${name}`, parsed.reason, 'env');
+  return parsed.value;
+}
+
+/** -v, -vv, -vvv; more v's are -vvv (memcached has no level above it). The environment gives the level as a number. */
+function resolveVerbosity(count: number, env: NodeJS.ProcessEnv): number {
+  if (count > 0) return Math.min(count, LIMITS.maxVerbosity);
+  const text = env[envVarName('verbose')]?.trim();
+  if (!text) return DEFAULTS.verbosity;
+  const parsed = parseInteger(text, 0, LIMITS.maxVerbosity);
+  if (!parsed.ok) throw new codes.SC_ERR_CONFIG_INVALID('--verbose', parsed.reason, 'env');
+  return parsed.value;
+}

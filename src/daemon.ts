@@ -1,0 +1,138 @@
+/**
+ * Composition root as a library: config → shard pool → router → listeners,
+ * plus graceful shutdown. main.ts adds the CLI and signals; integration tests
+ * start a daemon in-process through this module.
+ */
+import type { Config } from './config/config';
+import { Router, OpCode } from './router/router';
+import { Listener, type ListenAddress } from './server/listener';
+import type { ServerContext, StatsEntries } from './server/server-context';
+import { ServerStats } from './server/server-stats';
+import { generalStats, itemsStats, mergeSnapshots, settingsStats, slabsStats, type StatsSources } from './server/stats-report';
+import { ShardPool } from './shard/shard-pool';
+import type { ReplySink } from './shard/shard-client';
+import type { ReplyBatchReader } from './shard/batch-codec';
+import { Logger } from './util/logger';
+import { SHARDCACHE_VERSION } from './util/package-version';
+
+/** The memcached release whose text protocol we answer like; `version` reports it. */
+export const MEMCACHED_COMPAT_VERSION = '1.6.18';
+
+export interface DaemonOptions {
+  /** 'worker' (default) or 'in-process' shards. */
+  shardMode?: 'worker' | 'in-process';
+  /** How long a graceful shutdown waits for owed replies before closing sockets. */
+  shutdownTimeoutMs?: number;
+  onShutdownRequested?: (reason: string) => void;
+}
+
+export class Daemon {
+  readonly stats = new ServerStats();
+  readonly pool: ShardPool;
+  readonly router: Router;
+  readonly listener: Listener;
+  readonly logger: Logger;
+  private readonly processStartMs = Date.now();
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    readonly config: Config,
+    private readonly options: DaemonOptions = {},
+  ) {
+    this.logger = new Logger(config.verbosity);
+    this.pool = new ShardPool({
+      shardCount: config.threads,
+      memoryLimitBytes: config.memoryLimitBytes,
+      pageSize: config.maxItemSize,
+      slabMinSize: config.slabMinSize,
+      growthFactor: config.growthFactor,
+      mode: options.shardMode ?? 'worker',
+      onLog: (message) => this.logger.warn(message),
+    });
+    this.router = new Router(this.pool.shards);
+    this.listener = new Listener(this.context());
+  }
+
+  get addresses(): ListenAddress[] {
+    return this.listener.addresses;
+  }
+
+  async start(): Promise<void> {
+    await this.pool.ready();
+    const c = this.config;
+    if (c.port !== 0) {
+      for (const host of c.listen) await this.listener.listenTcp(host, c.port);
+    }
+    if (c.unixSocket !== null) await this.listener.listenUnix(c.unixSocket, c.unixMask);
+    for (const a of this.listener.addresses) this.logger.info(`listening on ${a.kind} ${a.address}`);
+  }
+
+  /** Graceful stop: no new connections, owed replies written, then shards stopped. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const stopAccepting = this.listener.stopAccepting();
+    this.listener.drainConnections();
+    const deadline = Date.now() + (this.options.shutdownTimeoutMs ?? 5000);
+    while (this.listener.connectionCount > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    this.listener.destroyConnections();
+    await stopAccepting;
+    await this.pool.close();
+  }
+
+  private context(): ServerContext {
+    const sources: StatsSources = {
+      config: this.config,
+      server: this.stats,
+      processStartMs: this.processStartMs,
+      memcachedVersion: MEMCACHED_COMPAT_VERSION,
+      shardcacheVersion: SHARDCACHE_VERSION,
+      shardRestarts: () => this.pool.shards.reduce((n, s) => n + s.restarts, 0),
+    };
+    return {
+      config: this.config,
+      router: this.router,
+      stats: this.stats,
+      processStartMs: this.processStartMs,
+      memcachedVersion: MEMCACHED_COMPAT_VERSION,
+      shardcacheVersion: SHARDCACHE_VERSION,
+      collectStats: (args) => this.collectStats(sources, args),
+      requestShutdown: (reason) => {
+        this.logger.warn(`shutdown requested: ${reason}`);
+        this.options.onShutdownRequested?.(reason);
+      },
+    };
+  }
+
+  private async collectStats(sources: StatsSources, args: readonly string[]): Promise<StatsEntries | null> {
+    const sub = args[0] ?? '';
+    if (sub === 'settings') return settingsStats(sources);
+    if (sub !== '' && sub !== 'slabs' && sub !== 'items') return null;
+    const shards = mergeSnapshots(await this.shardSnapshots());
+    if (sub === 'slabs') return slabsStats(shards);
+    if (sub === 'items') return itemsStats(shards);
+    return generalStats(sources, shards);
+  }
+
+  private shardSnapshots(): Promise<Buffer[]> {
+    return new Promise((resolve, reject) => {
+      const values: Buffer[] = [];
+      let waiting = this.router.shardCount;
+      const sink: ReplySink = {
+        onShardReply: (_tag: number, reply: ReplyBatchReader) => {
+          if (reply.status === 0) values.push(reply.copyValue());
+          if (--waiting === 0) {
+            if (values.length === this.router.shardCount) resolve(values);
+            else reject(new Error('a shard did not answer'));
+          }
+        },
+      };
+      this.router.broadcast(OpCode.Stats, 0, sink);
+    });
+  }
+}

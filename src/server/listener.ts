@@ -1,0 +1,106 @@
+/**
+ * Accepts connections on TCP addresses and/or a unix socket and enforces the
+ * connection limit at accept time (memcached answers `ERROR Too many open
+ * connections` and closes).
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import { Replies } from '../protocol/memcache/reply-encoder';
+import { Connection, DEFAULT_CONNECTION_LIMITS } from './connection';
+import type { ServerContext } from './server-context';
+
+export interface ListenAddress {
+  kind: 'tcp' | 'unix';
+  /** host:port or socket path, after listening (port resolved when 0 was asked). */
+  address: string;
+  port: number;
+}
+
+export class Listener {
+  private readonly servers: net.Server[] = [];
+  private readonly connections = new Set<Connection>();
+  readonly addresses: ListenAddress[] = [];
+
+  constructor(private readonly context: ServerContext) {}
+
+  async listenTcp(host: string, port: number): Promise<ListenAddress> {
+    const server = this.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = server.address() as net.AddressInfo;
+    const address: ListenAddress = { kind: 'tcp', address: `${bound.address}:${bound.port}`, port: bound.port };
+    this.addresses.push(address);
+    return address;
+  }
+
+  async listenUnix(path: string, mask: number): Promise<ListenAddress> {
+    removeStaleSocket(path);
+    const server = this.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ path }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    fs.chmodSync(path, mask);
+    const address: ListenAddress = { kind: 'unix', address: path, port: 0 };
+    this.addresses.push(address);
+    return address;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops accepting; existing connections stay. */
+  async stopAccepting(): Promise<void> {
+    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+
+  /** Asks every connection to close once its owed replies are written. */
+  drainConnections(): void {
+    for (const c of this.connections) c.drainAndClose();
+  }
+
+  destroyConnections(): void {
+    for (const c of this.connections) c.destroy();
+  }
+
+  private createServer(): net.Server {
+    // allowHalfOpen: a client that sends requests then shuts down its write side still gets its replies.
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+    this.servers.push(server);
+    return server;
+  }
+
+  private accept(socket: net.Socket): void {
+    const stats = this.context.stats;
+    if (this.connections.size >= this.context.config.connLimit) {
+      stats.rejectedConnections++;
+      socket.on('error', () => socket.destroy());
+      socket.end(Replies.TOO_MANY_CONNECTIONS);
+      return;
+    }
+    stats.totalConnections++;
+    stats.currConnections++;
+    const connection = new Connection(socket, this.context, DEFAULT_CONNECTION_LIMITS, (c) => {
+      this.connections.delete(c);
+      stats.currConnections--;
+    });
+    this.connections.add(connection);
+  }
+}
+
+function removeStaleSocket(path: string): void {
+  try {
+    if (fs.statSync(path).isSocket()) fs.unlinkSync(path);
+  } catch {
+    // Nothing there: fine.
+  }
+}

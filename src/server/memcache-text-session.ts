@@ -1,0 +1,295 @@
+/**
+ * One memcached text-protocol conversation: parsed requests become router ops,
+ * shard replies become wire bytes, in request order via the ReplyQueue. Applies
+ * memcached's exptime rules (relative ≤ 30 days, else unix time; negative =
+ * expired) using the wall clock, so shards only see absolute times.
+ */
+import { MemcacheTextParser } from '../protocol/memcache/text-parser';
+import type {
+  MemcacheTextRequest,
+  ParseErrorEvent,
+  RetrievalRequest,
+  StatsRequest,
+  StorageRequest,
+  TextParserLimits,
+} from '../protocol/memcache/request';
+import { encodeStats, encodeValue, Replies, textLine } from '../protocol/memcache/reply-encoder';
+import { OpCode, type ReplySink, type Router, type ShardReply, type StorageOpCode } from '../router/router';
+import { StoreStatus } from '../store/types';
+import type { ReplyQueue, ReplySlot } from './reply-queue';
+import type { ServerContext } from './server-context';
+
+const THIRTY_DAYS_SECONDS = 60 * 60 * 24 * 30;
+/** Any non-zero time in the past means "expired"; 0 means "never". */
+const ALREADY_EXPIRED_MS = 1;
+
+/** memcached's exptime → absolute unix ms (0 = never). */
+export function exptimeToExpiresAtMs(exptime: number, nowMs: number, processStartMs: number): number {
+  if (exptime === 0) return 0;
+  if (exptime < 0) return ALREADY_EXPIRED_MS;
+  if (exptime <= THIRTY_DAYS_SECONDS) return nowMs + exptime * 1000;
+  const absoluteMs = exptime * 1000;
+  // memcached: an absolute time at or before process start counts as already expired.
+  return absoluteMs <= processStartMs ? ALREADY_EXPIRED_MS : absoluteMs;
+}
+
+const STORAGE_OPS: Record<StorageRequest['command'], StorageOpCode> = {
+  set: OpCode.Set,
+  add: OpCode.Add,
+  replace: OpCode.Replace,
+  append: OpCode.Append,
+  prepend: OpCode.Prepend,
+  cas: OpCode.Cas,
+};
+
+function storageReply(status: number): Buffer {
+  switch (status) {
+    case StoreStatus.Stored:
+      return Replies.STORED;
+    case StoreStatus.NotStored:
+      return Replies.NOT_STORED;
+    case StoreStatus.Exists:
+      return Replies.EXISTS;
+    case StoreStatus.NotFound:
+      return Replies.NOT_FOUND;
+    case StoreStatus.TooLarge:
+      return Replies.TOO_LARGE;
+    case StoreStatus.NoMemory:
+      return Replies.NO_MEMORY;
+    default:
+      return Replies.SHARD_FAILED;
+  }
+}
+
+/** A reply made of one line chosen by status (storage, delete, touch). */
+class StatusReply implements ReplySink {
+  constructor(
+    private readonly queue: ReplyQueue,
+    private readonly slot: ReplySlot,
+    private readonly kind: 'storage' | 'delete' | 'touch',
+  ) {}
+
+  onShardReply(_tag: number, reply: ShardReply): void {
+    const status = reply.status;
+    let out: Buffer;
+    if (this.kind === 'storage') out = storageReply(status);
+    else if (status === StoreStatus.Ok) out = this.kind === 'delete' ? Replies.DELETED : Replies.TOUCHED;
+    else if (status === StoreStatus.NotFound) out = Replies.NOT_FOUND;
+    else out = Replies.SHARD_FAILED;
+    this.queue.complete(this.slot, out);
+  }
+}
+
+class ArithmeticReply implements ReplySink {
+  constructor(
+    private readonly queue: ReplyQueue,
+    private readonly slot: ReplySlot,
+  ) {}
+
+  onShardReply(_tag: number, reply: ShardReply): void {
+    let out: Buffer;
+    switch (reply.status) {
+      case StoreStatus.Ok: {
+        out = Buffer.allocUnsafe(reply.valueLength + 2);
+        out.set(reply.bytes.subarray(reply.valueOffset, reply.valueOffset + reply.valueLength));
+        out[reply.valueLength] = 13;
+        out[reply.valueLength + 1] = 10;
+        break;
+      }
+      case StoreStatus.NotFound:
+        out = Replies.NOT_FOUND;
+        break;
+      case StoreStatus.NonNumeric:
+        out = Replies.NON_NUMERIC;
+        break;
+      case StoreStatus.NoMemory:
+        out = Replies.NO_MEMORY;
+        break;
+      default:
+        out = Replies.SHARD_FAILED;
+    }
+    this.queue.complete(this.slot, out);
+  }
+}
+
+/** get/gets/gat/gats over any number of keys: VALUE lines in key order, then END. */
+class RetrievalReply implements ReplySink {
+  private readonly parts: (Buffer | null)[];
+  private waiting: number;
+  private failed = false;
+
+  constructor(
+    private readonly queue: ReplyQueue,
+    private readonly slot: ReplySlot,
+    private readonly keys: Buffer[],
+    private readonly withCas: boolean,
+  ) {
+    this.parts = new Array<Buffer | null>(keys.length + 1).fill(null);
+    this.waiting = keys.length;
+  }
+
+  onShardReply(tag: number, reply: ShardReply): void {
+    if (reply.status === StoreStatus.Ok) {
+      this.parts[tag] = encodeValue(
+        this.keys[tag]!,
+        reply.clientFlags,
+        reply.bytes,
+        reply.valueOffset,
+        reply.valueLength,
+        reply.casHigh,
+        reply.casLow,
+        this.withCas,
+      );
+    } else if (reply.status !== StoreStatus.NotFound) {
+      this.failed = true;
+    }
+    if (--this.waiting > 0) return;
+    if (this.failed) {
+      this.queue.complete(this.slot, Replies.SHARD_FAILED);
+      return;
+    }
+    this.parts[this.keys.length] = Replies.END;
+    this.queue.complete(this.slot, this.parts.filter((p): p is Buffer => p !== null));
+  }
+}
+
+/** Waits for one reply per shard (flush_all, stats), then renders once. */
+class BroadcastReply implements ReplySink {
+  private waiting: number;
+  private readonly values: Buffer[] = [];
+  private failed = false;
+
+  constructor(
+    shardCount: number,
+    private readonly onAll: (values: Buffer[], failed: boolean) => void,
+  ) {
+    this.waiting = shardCount;
+  }
+
+  onShardReply(_tag: number, reply: ShardReply): void {
+    if (reply.status === StoreStatus.Ok) this.values.push(reply.copyValue());
+    else this.failed = true;
+    if (--this.waiting === 0) this.onAll(this.values, this.failed);
+  }
+}
+
+/** Swallows replies of `noreply` commands. */
+const IGNORE_REPLY: ReplySink = { onShardReply() {} };
+
+export class MemcacheTextSession {
+  private readonly parser: MemcacheTextParser;
+  private readonly router: Router;
+
+  constructor(
+    private readonly queue: ReplyQueue,
+    private readonly context: ServerContext,
+    limits: TextParserLimits,
+  ) {
+    this.router = context.router;
+    this.parser = new MemcacheTextParser(
+      {
+        onRequest: (request) => this.onRequest(request),
+        onError: (event) => this.onParseError(event),
+      },
+      limits,
+    );
+  }
+
+  push(chunk: Buffer): void {
+    this.parser.push(chunk);
+  }
+
+  private onParseError(event: ParseErrorEvent): void {
+    if (event.reply !== null) this.queue.immediate(textLine(event.reply));
+    if (event.close) this.queue.closeWhenDrained();
+  }
+
+  private onRequest(request: MemcacheTextRequest): void {
+    if (this.queue.isClosed) return;
+    switch (request.kind) {
+      case 'retrieval':
+        return this.retrieve(request);
+      case 'storage':
+        return this.storeValue(request);
+      case 'delete': {
+        const sink = request.noreply ? IGNORE_REPLY : new StatusReply(this.queue, this.queue.reserve(), 'delete');
+        return this.router.delete(request.key, sink, 0);
+      }
+      case 'touch': {
+        const sink = request.noreply ? IGNORE_REPLY : new StatusReply(this.queue, this.queue.reserve(), 'touch');
+        return this.router.touch(request.key, this.expiresAt(request.exptime), sink, 0);
+      }
+      case 'arithmetic': {
+        const sink = request.noreply ? IGNORE_REPLY : new ArithmeticReply(this.queue, this.queue.reserve());
+        return this.router.incrDecr(request.command === 'incr', request.key, request.delta, sink, 0);
+      }
+      case 'flush_all':
+        return this.flushAll(request.delay, request.noreply);
+      case 'stats':
+        return this.stats(request);
+      case 'version':
+        return this.queue.immediate(textLine(`VERSION ${this.context.memcachedVersion}`));
+      case 'verbosity':
+        if (!request.noreply) this.queue.immediate(Replies.OK);
+        return;
+      case 'quit':
+        return this.queue.closeWhenDrained();
+      case 'shutdown':
+        if (!this.context.config.enableShutdown) return this.queue.immediate(Replies.SHUTDOWN_DISABLED);
+        this.queue.immediate(Replies.OK);
+        this.queue.closeWhenDrained();
+        this.context.requestShutdown(request.graceful ? 'shutdown graceful command' : 'shutdown command');
+        return;
+    }
+  }
+
+  private expiresAt(exptime: number): number {
+    return exptimeToExpiresAtMs(exptime, Date.now(), this.context.processStartMs);
+  }
+
+  private retrieve(request: RetrievalRequest): void {
+    const withCas = request.command === 'gets' || request.command === 'gats';
+    const touching = request.command === 'gat' || request.command === 'gats';
+    const sink = new RetrievalReply(this.queue, this.queue.reserve(), request.keys, withCas);
+    const expiresAt = touching ? this.expiresAt(request.exptime) : 0;
+    const keys = request.keys;
+    for (let i = 0; i < keys.length; i++) {
+      if (touching) this.router.getAndTouch(keys[i]!, expiresAt, sink, i);
+      else this.router.get(keys[i]!, sink, i);
+    }
+  }
+
+  private storeValue(request: StorageRequest): void {
+    const sink = request.noreply ? IGNORE_REPLY : new StatusReply(this.queue, this.queue.reserve(), 'storage');
+    this.router.store(
+      STORAGE_OPS[request.command],
+      request.key,
+      request.value,
+      request.flags,
+      this.expiresAt(request.exptime),
+      request.casHigh,
+      request.casLow,
+      sink,
+      0,
+    );
+  }
+
+  private flushAll(delay: number, noreply: boolean): void {
+    this.context.stats.cmdFlush++;
+    const now = Date.now();
+    const deadline = delay <= 0 ? now : exptimeToExpiresAtMs(delay, now, this.context.processStartMs);
+    const slot = noreply ? null : this.queue.reserve();
+    const sink = new BroadcastReply(this.router.shardCount, (_values, failed) => {
+      if (slot !== null) this.queue.complete(slot, failed ? Replies.SHARD_FAILED : Replies.OK);
+    });
+    this.router.broadcast(OpCode.FlushAll, deadline, sink);
+  }
+
+  private stats(request: StatsRequest): void {
+    const slot = this.queue.reserve();
+    this.context.collectStats(request.args).then(
+      (entries) => this.queue.complete(slot, entries === null ? Replies.ERROR : encodeStats(entries)),
+      () => this.queue.complete(slot, Replies.SHARD_FAILED),
+    );
+  }
+}

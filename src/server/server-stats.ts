@@ -1,0 +1,14 @@
+/**
+ * Front-end counters (connections, bytes, flushes) kept on the main thread.
+ * Shard counters are gathered separately and summed when `stats` is asked.
+ */
+export class ServerStats {
+  currConnections = 0;
+  totalConnections = 0;
+  rejectedConnections = 0;
+  bytesRead = 0;
+  bytesWritten = 0;
+  cmdFlush = 0;
+  /** Connections paused because their replies backed up (memcached's conn_yields is the nearest). */
+  connYields = 0;
+}

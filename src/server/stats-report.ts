@@ -1,0 +1,153 @@
+/**
+ * Builds memcached's `stats` families from the summed shard snapshots and the
+ * front-end counters, with memcached's field names and formats.
+ */
+import type { Config } from '../config/config';
+import { addShardStats, emptyShardStats, type ShardStatsSnapshot } from '../shard/shard-stats';
+import type { StatsEntries } from './server-context';
+import type { ServerStats } from './server-stats';
+
+export interface StatsSources {
+  config: Config;
+  server: ServerStats;
+  processStartMs: number;
+  memcachedVersion: string;
+  shardcacheVersion: string;
+  shardRestarts: () => number;
+}
+
+export function mergeSnapshots(jsonValues: readonly Buffer[]): ShardStatsSnapshot {
+  const total = emptyShardStats();
+  for (const value of jsonValues) addShardStats(total, JSON.parse(value.toString('utf8')) as ShardStatsSnapshot);
+  return total;
+}
+
+function rusage(micros: number): string {
+  const seconds = Math.floor(micros / 1e6);
+  return `${seconds}.${String(Math.floor(micros % 1e6)).padStart(6, '0')}`;
+}
+
+export function generalStats(src: StatsSources, shards: ShardStatsSnapshot): StatsEntries {
+  const now = Date.now();
+  const usage = process.resourceUsage();
+  const s = src.server;
+  return [
+    ['pid', process.pid],
+    ['uptime', Math.floor((now - src.processStartMs) / 1000)],
+    ['time', Math.floor(now / 1000)],
+    ['version', src.memcachedVersion],
+    ['shardcache_version', src.shardcacheVersion],
+    ['libevent', 'node-' + process.versions.node],
+    ['pointer_size', 64],
+    ['rusage_user', rusage(usage.userCPUTime)],
+    ['rusage_system', rusage(usage.systemCPUTime)],
+    ['max_connections', src.config.connLimit],
+    ['curr_connections', s.currConnections],
+    ['total_connections', s.totalConnections],
+    ['rejected_connections', s.rejectedConnections],
+    ['connection_structures', s.currConnections],
+    ['cmd_get', shards.cmd_get],
+    ['cmd_set', shards.cmd_set],
+    ['cmd_flush', s.cmdFlush],
+    ['cmd_touch', shards.cmd_touch],
+    ['get_hits', shards.get_hits],
+    ['get_misses', shards.get_misses],
+    ['get_expired', shards.get_expired],
+    ['get_flushed', shards.get_flushed],
+    ['delete_misses', shards.delete_misses],
+    ['delete_hits', shards.delete_hits],
+    ['incr_misses', shards.incr_misses],
+    ['incr_hits', shards.incr_hits],
+    ['decr_misses', shards.decr_misses],
+    ['decr_hits', shards.decr_hits],
+    ['cas_misses', shards.cas_misses],
+    ['cas_hits', shards.cas_hits],
+    ['cas_badval', shards.cas_badval],
+    ['touch_hits', shards.touch_hits],
+    ['touch_misses', shards.touch_misses],
+    ['store_too_large', shards.store_too_large],
+    ['store_no_memory', shards.store_no_memory],
+    ['auth_cmds', 0],
+    ['auth_errors', 0],
+    ['bytes_read', s.bytesRead],
+    ['bytes_written', s.bytesWritten],
+    ['limit_maxbytes', src.config.memoryLimitBytes],
+    ['accepting_conns', 1],
+    ['conn_yields', s.connYields],
+    ['threads', src.config.threads],
+    ['hash_power_level', shards.hash_power_level],
+    ['hash_bytes', shards.hash_bytes],
+    ['bytes', shards.bytes],
+    ['curr_items', shards.curr_items],
+    ['total_items', shards.total_items],
+    ['expired_unfetched', shards.expired_unfetched],
+    ['evicted_unfetched', shards.evicted_unfetched],
+    ['evictions', shards.evictions],
+    ['reclaimed', shards.reclaimed],
+    ['crawler_reclaimed', shards.crawler_reclaimed],
+    ['total_pages', shards.total_pages],
+    ['shard_restarts', src.shardRestarts()],
+  ];
+}
+
+export function settingsStats(src: StatsSources): StatsEntries {
+  const c = src.config;
+  return [
+    ['maxbytes', c.memoryLimitBytes],
+    ['maxconns', c.connLimit],
+    ['tcpport', c.port],
+    ['udpport', 0],
+    ['inter', c.listen.join(',')],
+    ['verbosity', c.verbosity],
+    ['num_threads', c.threads],
+    ['growth_factor', c.growthFactor.toFixed(2)],
+    ['chunk_size', c.slabMinSize],
+    ['item_size_max', c.maxItemSize],
+    ['slab_page_size', c.maxItemSize],
+    ['domain_socket', c.unixSocket ?? 'NULL'],
+    ['umask', c.unixMask.toString(8)],
+    ['evictions', 'on'],
+    ['cas_enabled', 'yes'],
+    ['binding_protocol', 'ascii'],
+    ['hash_algorithm', 'murmur3'],
+    ['lru_crawler', 'yes'],
+    ['flush_enabled', 'yes'],
+    ['shutdown_enabled', c.enableShutdown ? 'yes' : 'no'],
+  ];
+}
+
+export function slabsStats(shards: ShardStatsSnapshot): StatsEntries {
+  const entries: StatsEntries = [];
+  let active = 0;
+  let totalMalloced = 0;
+  for (const cls of shards.slab_classes) {
+    if (cls.total_pages === 0) continue;
+    active++;
+    totalMalloced += cls.total_pages * cls.chunk_size * cls.chunks_per_page;
+    entries.push(
+      [`${cls.id}:chunk_size`, cls.chunk_size],
+      [`${cls.id}:chunks_per_page`, cls.chunks_per_page],
+      [`${cls.id}:total_pages`, cls.total_pages],
+      [`${cls.id}:total_chunks`, cls.total_chunks],
+      [`${cls.id}:used_chunks`, cls.used_chunks],
+      [`${cls.id}:free_chunks`, cls.free_chunks],
+      [`${cls.id}:mem_requested`, cls.mem_requested],
+    );
+  }
+  entries.push(['active_slabs', active], ['total_malloced', totalMalloced]);
+  return entries;
+}
+
+export function itemsStats(shards: ShardStatsSnapshot): StatsEntries {
+  const entries: StatsEntries = [];
+  for (const cls of shards.slab_classes) {
+    if (cls.used_chunks === 0 && cls.evicted === 0) continue;
+    entries.push(
+      [`items:${cls.id}:number`, cls.used_chunks],
+      [`items:${cls.id}:mem_requested`, cls.mem_requested],
+      [`items:${cls.id}:evicted`, cls.evicted],
+      [`items:${cls.id}:outofmemory`, cls.outofmemory],
+    );
+  }
+  return entries;
+}

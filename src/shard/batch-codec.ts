@@ -1,0 +1,219 @@
+/**
+ * Encoding and decoding of the binary batches described in messages.ts. Both
+ * sides reuse one growable buffer; a finished batch is handed out as a view
+ * (valid until the next reset) that the transport copies into its ring.
+ * Knows nothing of stores or sockets.
+ */
+import {
+  BATCH_HEADER_BYTES,
+  REPLY_HEADER_BYTES,
+  REQUEST_HEADER_BYTES,
+} from './messages';
+
+const INITIAL_CAPACITY = 64 * 1024;
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** A growable byte buffer with a DataView, reused across batches. */
+class GrowableBuffer {
+  bytes: Uint8Array;
+  view: DataView;
+  length = BATCH_HEADER_BYTES;
+  count = 0;
+
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.bytes = new Uint8Array(capacity);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  ensure(extra: number): void {
+    const needed = this.length + extra;
+    if (needed <= this.bytes.length) return;
+    let capacity = this.bytes.length * 2;
+    while (capacity < needed) capacity *= 2;
+    const bigger = new Uint8Array(capacity);
+    bigger.set(this.bytes.subarray(0, this.length));
+    this.bytes = bigger;
+    this.view = new DataView(bigger.buffer);
+  }
+
+  /** The finished batch as a view, valid until reset(). */
+  finish(): Uint8Array {
+    this.view.setUint32(0, this.count, true);
+    return this.bytes.subarray(0, this.length);
+  }
+
+  reset(): void {
+    this.length = BATCH_HEADER_BYTES;
+    this.count = 0;
+    // Do not keep a huge buffer alive after one huge batch (e.g. a multi-get storm).
+    if (this.bytes.length > 4 * 1024 * 1024) {
+      this.bytes = new Uint8Array(INITIAL_CAPACITY);
+      this.view = new DataView(this.bytes.buffer);
+    }
+  }
+
+  get isEmpty(): boolean {
+    return this.count === 0;
+  }
+}
+
+/** Main thread: appends request records to the batch being built for one shard. */
+export class RequestBatchWriter extends GrowableBuffer {
+  append(
+    opCode: number,
+    key: Uint8Array | null,
+    hash: number,
+    value: Uint8Array | null,
+    clientFlags: number,
+    expiresAtMs: number,
+    argLow: number,
+    argHigh: number,
+  ): void {
+    const keyLength = key === null ? 0 : key.length;
+    const valueLength = value === null ? 0 : value.length;
+    const recordLength = align8(REQUEST_HEADER_BYTES + keyLength + valueLength);
+    this.ensure(recordLength);
+    const at = this.length;
+    const view = this.view;
+    view.setUint8(at, opCode);
+    view.setUint8(at + 1, 0);
+    view.setUint16(at + 2, keyLength, true);
+    view.setUint32(at + 4, hash, true);
+    view.setUint32(at + 8, valueLength, true);
+    view.setUint32(at + 12, clientFlags >>> 0, true);
+    view.setFloat64(at + 16, expiresAtMs, true);
+    view.setUint32(at + 24, argLow >>> 0, true);
+    view.setUint32(at + 28, argHigh >>> 0, true);
+    if (key !== null) this.bytes.set(key, at + REQUEST_HEADER_BYTES);
+    if (value !== null) this.bytes.set(value, at + REQUEST_HEADER_BYTES + keyLength);
+    this.length = at + recordLength;
+    this.count++;
+  }
+}
+
+/** Worker: walks the request records of one batch. Fields describe the current record. */
+export class RequestBatchReader {
+  readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  readonly count: number;
+  private next = BATCH_HEADER_BYTES;
+
+  opCode = 0;
+  hash = 0;
+  keyOffset = 0;
+  keyLength = 0;
+  valueOffset = 0;
+  valueLength = 0;
+  clientFlags = 0;
+  expiresAtMs = 0;
+  argLow = 0;
+  argHigh = 0;
+
+  /** Reads from `batch`, which may be a view into a shared ring (offsets below are relative to it). */
+  constructor(batch: Uint8Array) {
+    this.bytes = batch;
+    this.view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+    this.count = batch.length >= BATCH_HEADER_BYTES ? this.view.getUint32(0, true) : 0;
+  }
+
+  /** Advances to the next record; false when the batch is exhausted or truncated. */
+  read(): boolean {
+    const at = this.next;
+    if (at + REQUEST_HEADER_BYTES > this.bytes.length) return false;
+    const view = this.view;
+    this.opCode = view.getUint8(at);
+    this.keyLength = view.getUint16(at + 2, true);
+    this.hash = view.getUint32(at + 4, true);
+    this.valueLength = view.getUint32(at + 8, true);
+    this.clientFlags = view.getUint32(at + 12, true);
+    this.expiresAtMs = view.getFloat64(at + 16, true);
+    this.argLow = view.getUint32(at + 24, true);
+    this.argHigh = view.getUint32(at + 28, true);
+    this.keyOffset = at + REQUEST_HEADER_BYTES;
+    this.valueOffset = this.keyOffset + this.keyLength;
+    const end = this.valueOffset + this.valueLength;
+    if (end > this.bytes.length) return false;
+    this.next = align8(end);
+    return true;
+  }
+}
+
+/** Worker: appends one reply record per request record. */
+export class ReplyBatchWriter extends GrowableBuffer {
+  append(
+    status: number,
+    clientFlags: number,
+    casLow: number,
+    casHigh: number,
+    value: Uint8Array | null,
+    valueOffset: number,
+    valueLength: number,
+  ): void {
+    const recordLength = align8(REPLY_HEADER_BYTES + valueLength);
+    this.ensure(recordLength);
+    const at = this.length;
+    const view = this.view;
+    view.setUint8(at, status);
+    view.setUint32(at + 4, clientFlags >>> 0, true);
+    view.setUint32(at + 8, casLow >>> 0, true);
+    view.setUint32(at + 12, casHigh >>> 0, true);
+    view.setUint32(at + 16, valueLength, true);
+    if (value !== null && valueLength > 0) {
+      this.bytes.set(value.subarray(valueOffset, valueOffset + valueLength), at + REPLY_HEADER_BYTES);
+    }
+    this.length = at + recordLength;
+    this.count++;
+  }
+
+  appendStatus(status: number): void {
+    this.append(status, 0, 0, 0, null, 0, 0);
+  }
+}
+
+/**
+ * Main thread: walks the reply records of one batch. The same object is handed
+ * to every reply sink; its fields describe the current record and `bytes` is a
+ * view of the reply batch (sinks copy what they keep).
+ */
+export class ReplyBatchReader {
+  bytes: Uint8Array = new Uint8Array(0);
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  count = 0;
+  private next = BATCH_HEADER_BYTES;
+
+  status = 0;
+  clientFlags = 0;
+  casLow = 0;
+  casHigh = 0;
+  valueOffset = 0;
+  valueLength = 0;
+
+  reset(batch: Uint8Array): void {
+    this.bytes = batch;
+    this.view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+    this.count = batch.length >= BATCH_HEADER_BYTES ? this.view.getUint32(0, true) : 0;
+    this.next = BATCH_HEADER_BYTES;
+  }
+
+  read(): boolean {
+    const at = this.next;
+    if (at + REPLY_HEADER_BYTES > this.bytes.length) return false;
+    const view = this.view;
+    this.status = view.getUint8(at);
+    this.clientFlags = view.getUint32(at + 4, true);
+    this.casLow = view.getUint32(at + 8, true);
+    this.casHigh = view.getUint32(at + 12, true);
+    this.valueLength = view.getUint32(at + 16, true);
+    this.valueOffset = at + REPLY_HEADER_BYTES;
+    this.next = align8(this.valueOffset + this.valueLength);
+    return true;
+  }
+
+  /** A copy of the current value (for sinks that keep it past the callback). */
+  copyValue(): Buffer {
+    return Buffer.from(this.bytes.subarray(this.valueOffset, this.valueOffset + this.valueLength));
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * Main-thread side of one shard: builds this turn's request batch, keeps the
+ * FIFO of reply sinks (replies come back in request order, so position is the
+ * id), and hands each reply record to its sink. Several batches may be in
+ * flight at once: we never wait for a reply before sending the next batch.
+ * The transport underneath (a worker thread, or an in-process executor for
+ * tests) is behind `ShardTransport`.
+ */
+import { RequestBatchWriter, ReplyBatchReader } from './batch-codec';
+import { SHARD_FAILED_STATUS } from './messages';
+
+/** Receives the reply to one op. `reply` is valid only during the call. */
+export interface ReplySink {
+  onShardReply(tag: number, reply: ReplyBatchReader): void;
+}
+
+export interface ShardTransport {
+  /** Sends a request batch; the view is only valid during the call (the transport copies it). */
+  send(batch: Uint8Array): void;
+  /** Stops the shard; pending replies are failed by the client. */
+  close(): Promise<void>;
+}
+
+export interface ShardTransportEvents {
+  /** One reply batch; the view is only valid during the call. */
+  onReply(batch: Uint8Array): void;
+  /** The shard died: everything in flight is lost; a new shard is already being started. */
+  onCrash(reason: string): void;
+}
+
+/** A FIFO of (sink, tag) pairs backed by two growable arrays, with no per-op allocation. */
+class PendingQueue {
+  private sinks: (ReplySink | undefined)[] = new Array(1024);
+  private tags = new Float64Array(1024);
+  private head = 0;
+  private tail = 0;
+
+  get size(): number {
+    return this.tail - this.head;
+  }
+
+  push(sink: ReplySink, tag: number): void {
+    if (this.tail === this.sinks.length) this.makeRoom();
+    this.sinks[this.tail] = sink;
+    this.tags[this.tail] = tag;
+    this.tail++;
+  }
+
+  /** Removes the oldest pair and returns its sink; the tag is in `lastTag`. */
+  shift(): ReplySink | undefined {
+    if (this.head === this.tail) return undefined;
+    const sink = this.sinks[this.head];
+    this.lastTag = this.tags[this.head]!;
+    this.sinks[this.head] = undefined;
+    this.head++;
+    if (this.head === this.tail) this.head = this.tail = 0;
+    return sink;
+  }
+
+  lastTag = 0;
+
+  private makeRoom(): void {
+    const live = this.tail - this.head;
+    if (this.head > 0 && live < this.sinks.length / 2) {
+      this.sinks.copyWithin(0, this.head, this.tail);
+      this.sinks.fill(undefined, live);
+      this.tags.copyWithin(0, this.head, this.tail);
+    } else {
+      const sinks = new Array<ReplySink | undefined>(this.sinks.length * 2);
+      for (let i = 0; i < live; i++) sinks[i] = this.sinks[this.head + i];
+      const tags = new Float64Array(this.sinks.length * 2);
+      tags.set(this.tags.subarray(this.head, this.tail));
+      this.sinks = sinks;
+      this.tags = tags;
+    }
+    this.head = 0;
+    this.tail = live;
+  }
+}
+
+export class ShardClient implements ShardTransportEvents {
+  readonly batch = new RequestBatchWriter();
+  private readonly pending = new PendingQueue();
+  private readonly reader = new ReplyBatchReader();
+  private transport: ShardTransport | null = null;
+  batchesSent = 0;
+  restarts = 0;
+
+  constructor(
+    readonly index: number,
+    private readonly requestFlush: (client: ShardClient) => void,
+    private readonly onSinkError: (err: unknown) => void = (err) => process.emitWarning(err as Error),
+  ) {}
+
+  attach(transport: ShardTransport): void {
+    this.transport = transport;
+  }
+
+  /** Ops queued or in flight on this shard. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  enqueue(
+    opCode: number,
+    key: Uint8Array | null,
+    hash: number,
+    value: Uint8Array | null,
+    clientFlags: number,
+    expiresAtMs: number,
+    argLow: number,
+    argHigh: number,
+    sink: ReplySink,
+    tag: number,
+  ): void {
+    if (this.batch.isEmpty) this.requestFlush(this);
+    this.batch.append(opCode, key, hash, value, clientFlags, expiresAtMs, argLow, argHigh);
+    this.pending.push(sink, tag);
+  }
+
+  /** Sends the batch built this turn, if any. */
+  flush(): void {
+    if (this.batch.isEmpty || this.transport === null) return;
+    this.batchesSent++;
+    this.transport.send(this.batch.finish());
+    this.batch.reset();
+  }
+
+  onReply(batch: Uint8Array): void {
+    const reader = this.reader;
+    reader.reset(batch);
+    const pending = this.pending;
+    for (let i = 0; i < reader.count; i++) {
+      if (!reader.read()) break;
+      const sink = pending.shift();
+      if (sink === undefined) break;
+      this.deliver(sink, pending.lastTag, reader);
+    }
+  }
+
+  /** A sink that throws must not stop the replies behind it (they belong to other requests). */
+  private deliver(sink: ReplySink, tag: number, reply: ReplyBatchReader): void {
+    try {
+      sink.onShardReply(tag, reply);
+    } catch (err) {
+      this.onSinkError(err);
+    }
+  }
+
+  onCrash(_reason: string): void {
+    this.restarts++;
+    // Ops not yet sent would reach the replacement shard, but their replies would
+    // interleave with failures of the lost ones; fail everything queued instead.
+    this.batch.reset();
+    this.failAllPending();
+  }
+
+  private failAllPending(): void {
+    const failure = new ReplyBatchReader();
+    failure.status = SHARD_FAILED_STATUS;
+    let sink: ReplySink | undefined;
+    while ((sink = this.pending.shift()) !== undefined) this.deliver(sink, this.pending.lastTag, failure);
+  }
+
+  async close(): Promise<void> {
+    const transport = this.transport;
+    this.transport = null;
+    if (transport !== null) await transport.close();
+    this.failAllPending();
+  }
+}

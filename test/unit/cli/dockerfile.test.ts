@@ -1,0 +1,108 @@
+/**
+ * No Docker engine runs these tests, so they check what can be checked without
+ * one: the HEALTHCHECK script really speaks memcached's `version` command, and
+ * the image runs the compiled entry point as `node` on 0.0.0.0:11211.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const DOCKERFILE = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+/** Instructions with line continuations joined. */
+const INSTRUCTIONS = DOCKERFILE.replace(/\\\n\s*/g, ' ')
+  .split('\n')
+  .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+
+function instruction(keyword: string): string[] {
+  return INSTRUCTIONS.filter((line) => line.startsWith(`${keyword} `)).map((line) => line.slice(keyword.length + 1).trim());
+}
+
+function healthcheckArgv(): string[] {
+  const [healthcheck] = instruction('HEALTHCHECK');
+  const json = /\bCMD (\[.*\])$/.exec(healthcheck!)![1]!;
+  return JSON.parse(json) as string[];
+}
+
+/** Runs the HEALTHCHECK command against `port` and resolves with its exit code. */
+function runHealthcheck(port: number): Promise<number> {
+  const [command, ...args] = healthcheckArgv();
+  expect(command).toBe('node');
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { env: { ...process.env, SHARDCACHE_PORT: String(port) }, timeout: 10_000 }, (err) => {
+      resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : -1);
+    });
+  });
+}
+
+async function withServer(onData: (socket: net.Socket, request: string) => void, fn: (port: number) => Promise<void>): Promise<void> {
+  const server = net.createServer((socket) => {
+    let request = '';
+    socket.on('data', (chunk) => {
+      request += chunk.toString('latin1');
+      if (request.endsWith('\r\n')) onData(socket, request);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await fn((server.address() as net.AddressInfo).port);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+describe('Dockerfile', () => {
+  it('builds in one stage and runs in another, both node:22 slim', () => {
+    expect(instruction('FROM')).toEqual(['node:22-bookworm-slim AS build', 'node:22-bookworm-slim AS runtime']);
+    expect(DOCKERFILE).toMatch(/RUN npm ci\b/);
+    expect(DOCKERFILE).toMatch(/npm run build/);
+    expect(DOCKERFILE).toMatch(/npm prune --omit=dev/);
+  });
+
+  it('runs the compiled entry point as the non-root node user on 0.0.0.0:11211', () => {
+    expect(instruction('USER')).toEqual(['node']);
+    expect(instruction('EXPOSE')).toEqual(['11211']);
+    expect(instruction('STOPSIGNAL')).toEqual(['SIGTERM']);
+    expect(JSON.parse(instruction('ENTRYPOINT')[0]!)).toEqual(['node', 'dist/src/main.js']);
+    expect(JSON.parse(instruction('CMD')[0]!)).toEqual(['-l', '0.0.0.0']);
+    expect(instruction('ENV')).toContain('SHARDCACHE_LISTEN=0.0.0.0');
+    expect(fs.existsSync(path.join(ROOT, 'src', 'main.ts'))).toBe(true);
+  });
+
+  describe('HEALTHCHECK', () => {
+    it('sends version and succeeds on a VERSION reply', async () => {
+      const requests: string[] = [];
+      await withServer(
+        (socket, request) => {
+          requests.push(request);
+          socket.write('VERSION 1.6.18\r\n');
+        },
+        async (port) => expect(await runHealthcheck(port)).toBe(0),
+      );
+      expect(requests).toEqual(['version\r\n']);
+    });
+
+    it('fails on any other reply', async () => {
+      await withServer(
+        (socket) => socket.write('ERROR\r\n'),
+        async (port) => expect(await runHealthcheck(port)).toBe(1),
+      );
+    });
+
+    it('fails when the connection closes without a reply', async () => {
+      await withServer(
+        (socket) => socket.end(),
+        async (port) => expect(await runHealthcheck(port)).toBe(1),
+      );
+    });
+
+    it('fails when nothing listens', async () => {
+      const server = net.createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as net.AddressInfo).port;
+      await new Promise((resolve) => server.close(resolve));
+      expect(await runHealthcheck(port)).toBe(1);
+    });
+  });
+});
