@@ -33,6 +33,15 @@ export function exptimeToExpiresAtMs(exptime: number, nowMs: number, processStar
   return absoluteMs <= processStartMs ? ALREADY_EXPIRED_MS : absoluteMs;
 }
 
+/**
+ * memcached's own size rule for a stored item (48 B header, 8 B CAS, key + 1,
+ * value + CRLF, 4 B of flags when non-zero) against -I, so that the same
+ * values are refused as by memcached although our items are laid out differently.
+ */
+export function exceedsMemcachedItemSize(keyLength: number, valueLength: number, flags: number, maxItemSize: number): boolean {
+  return 48 + 8 + keyLength + 1 + valueLength + 2 + (flags !== 0 ? 4 : 0) > maxItemSize;
+}
+
 const STORAGE_OPS: Record<StorageRequest['command'], StorageOpCode> = {
   set: OpCode.Set,
   add: OpCode.Add,
@@ -200,6 +209,8 @@ export class MemcacheTextSession {
   }
 
   private onParseError(event: ParseErrorEvent): void {
+    // memcached drops the old item when a `set` is refused as too large.
+    if (event.unlinkKey !== undefined) this.router.delete(event.unlinkKey, IGNORE_REPLY, 0);
     if (event.reply !== null) this.queue.immediate(textLine(event.reply));
     if (event.close) this.queue.closeWhenDrained();
   }
@@ -236,6 +247,7 @@ export class MemcacheTextSession {
         return this.queue.closeWhenDrained();
       case 'shutdown':
         if (!this.context.config.enableShutdown) return this.queue.immediate(Replies.SHUTDOWN_DISABLED);
+        if (request.invalidMode === true) return this.queue.immediate(Replies.INVALID_SHUTDOWN_MODE);
         this.queue.immediate(Replies.OK);
         this.queue.closeWhenDrained();
         this.context.requestShutdown(request.graceful ? 'shutdown graceful command' : 'shutdown command');
@@ -250,6 +262,7 @@ export class MemcacheTextSession {
   private retrieve(request: RetrievalRequest): void {
     const withCas = request.command === 'gets' || request.command === 'gats';
     const touching = request.command === 'gat' || request.command === 'gats';
+    if (request.keys.length === 0) return this.queue.immediate(Replies.END); // `gat 10` with no key
     const sink = new RetrievalReply(this.queue, this.queue.reserve(), request.keys, withCas);
     const expiresAt = touching ? this.expiresAt(request.exptime) : 0;
     const keys = request.keys;
@@ -260,6 +273,11 @@ export class MemcacheTextSession {
   }
 
   private storeValue(request: StorageRequest): void {
+    if (exceedsMemcachedItemSize(request.key.length, request.value.length, request.flags, this.context.config.maxItemSize)) {
+      if (request.command === 'set') this.router.delete(request.key, IGNORE_REPLY, 0);
+      if (!request.noreply) this.queue.immediate(Replies.TOO_LARGE);
+      return;
+    }
     const sink = request.noreply ? IGNORE_REPLY : new StatusReply(this.queue, this.queue.reserve(), 'storage');
     this.router.store(
       STORAGE_OPS[request.command],
@@ -286,6 +304,13 @@ export class MemcacheTextSession {
   }
 
   private stats(request: StatsRequest): void {
+    if (request.args[0] === 'detail') {
+      // Per-prefix detail stats are not kept; accept the switches as memcached does.
+      const mode = request.args[1];
+      if (mode === 'on' || mode === 'off') return this.queue.immediate(Replies.OK);
+      if (mode === 'dump') return this.queue.immediate(Replies.END);
+      return this.queue.immediate(Replies.STATS_DETAIL_USAGE);
+    }
     const slot = this.queue.reserve();
     this.context.collectStats(request.args).then(
       (entries) => this.queue.complete(slot, entries === null ? Replies.ERROR : encodeStats(entries)),

@@ -5,13 +5,13 @@
  * only module that knows where the worker script lives.
  */
 import path from 'node:path';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { SharedPageBudget } from '../store/shared-page-budget';
 import { Store } from '../store/store';
 import { ShardExecutor } from './execute';
 import type { ShardWorkerData } from './messages';
 import { ShardClient, type ShardTransport, type ShardTransportEvents } from './shard-client';
-import { RING_OUT_OF_BAND, SharedRing } from './shared-ring';
+import { RING_OUT_OF_BAND, receiveOutOfBand, SharedRing } from './shared-ring';
 
 export interface ShardPoolOptions {
   shardCount: number;
@@ -174,11 +174,11 @@ class WorkerShardTransport implements ShardTransport {
 
   private trySend(batch: Uint8Array): boolean {
     if (batch.length <= this.requestRing.maxInlinePayload) return this.requestRing.tryWrite(batch);
-    if (!this.requestRing.tryWriteOutOfBandMarker()) return false;
+    if (!this.requestRing.hasRoomForMarker()) return false;
     const copy = batch.slice().buffer;
-    // The port queues the message before the marker can be read: receiveMessageOnPort finds it.
+    // Post before the marker becomes visible, so the shard finds the payload when it reads the marker.
     this.oversizePort.postMessage(copy, [copy]);
-    return true;
+    return this.requestRing.tryWriteOutOfBandMarker();
   }
 
   private drainBacklog(): void {
@@ -216,7 +216,7 @@ class WorkerShardTransport implements ShardTransport {
     while (generation === this.generation) {
       let message = ring.read();
       while (message !== null && generation === this.generation) {
-        const batch = message === RING_OUT_OF_BAND ? new Uint8Array(receiveMessageOnPort(port)!.message as ArrayBuffer) : message;
+        const batch = message === RING_OUT_OF_BAND ? receiveOutOfBand(port) : message;
         this.events.onReply(batch);
         ring.release();
         message = ring.read();

@@ -6,9 +6,9 @@
  * arrive (and leave) over a MessagePort, announced by an in-ring marker so
  * order is kept.
  */
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import type { ShardExecutor } from './execute';
-import { RING_OUT_OF_BAND, SharedRing } from './shared-ring';
+import { RING_OUT_OF_BAND, receiveOutOfBand, SharedRing } from './shared-ring';
 
 export interface ShardLoopOptions {
   requestRing: SharedRing;
@@ -35,8 +35,7 @@ export function runShardLoop(o: ShardLoopOptions): never {
       o.requestRing.waitForData(o.crawlerIntervalMs);
       continue;
     }
-    const batch =
-      message === RING_OUT_OF_BAND ? new Uint8Array(receiveMessageOnPort(o.oversizePort)!.message as ArrayBuffer) : message;
+    const batch = message === RING_OUT_OF_BAND ? receiveOutOfBand(o.oversizePort) : message;
     const now = Date.now();
     const reply = o.executor.executeBatch(batch, now);
     o.requestRing.release();

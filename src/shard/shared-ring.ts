@@ -23,7 +23,24 @@ const HEADER_BYTES = 8;
 const WRAP = 0xffffffff;
 const OUT_OF_BAND = 0xfffffffe;
 
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+
 export const RING_OUT_OF_BAND = Symbol('ring-out-of-band');
+
+/**
+ * The payload behind an out-of-band marker. The sender posts before writing
+ * the marker, so it is normally already queued; the bounded retry only covers
+ * a port whose queue is not yet visible to this thread.
+ */
+export function receiveOutOfBand(port: MessagePort): Uint8Array {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const received = receiveMessageOnPort(port);
+    if (received !== undefined) return new Uint8Array(received.message as ArrayBuffer);
+    Atomics.wait(pause, 0, 0, 1);
+  }
+  throw new Error('out-of-band batch announced but never received');
+}
 
 function align8(n: number): number {
   return (n + 7) & ~7;
@@ -68,6 +85,19 @@ export class SharedRing {
   /** Appends an out-of-band marker (the payload went over a MessagePort first). */
   tryWriteOutOfBandMarker(): boolean {
     return this.tryAppend(OUT_OF_BAND, null);
+  }
+
+  /**
+   * Whether a marker fits now. Only the producer adds data, so room it sees
+   * stays room: check, post the payload on the port, then write the marker.
+   */
+  hasRoomForMarker(): boolean {
+    const write = Atomics.load(this.control, WRITE_POSITION) >>> 0;
+    const read = Atomics.load(this.control, READ_POSITION) >>> 0;
+    const used = (write - read) >>> 0;
+    const contiguous = this.capacity - (write & this.mask);
+    const needed = HEADER_BYTES > contiguous ? contiguous + HEADER_BYTES : HEADER_BYTES;
+    return used + needed <= this.capacity;
   }
 
   /** Blocks (worker threads only) until the message fits. */

@@ -59,6 +59,13 @@ export class RawClient {
     return reply.toString('latin1');
   }
 
+  /** Sends, then reads until at least as many bytes as `expected` has arrived; returns them. */
+  async requestExpecting(data: string | Buffer, expected: string, timeoutMs = 10000): Promise<string> {
+    this.send(data);
+    const reply = await this.readUntil((r) => r.length >= expected.length, timeoutMs);
+    return reply.toString('latin1');
+  }
+
   /** Reads for `ms` milliseconds and returns whatever arrived. */
   async readFor(ms: number): Promise<Buffer> {
     return this.readUntil(() => false, ms);

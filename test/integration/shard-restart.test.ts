@@ -5,6 +5,7 @@
  */
 import type * as DaemonModule from '../../src/daemon';
 import type { Config } from '../../src/config/config';
+import { freePort } from '../helpers/daemon';
 import { RawClient } from '../helpers/raw-client';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -27,7 +28,7 @@ const config: Config = {
 
 describe('shard worker restart', () => {
   it('keeps serving after a worker dies under load', async () => {
-    const daemon = new Daemon({ ...config });
+    const daemon = new Daemon({ ...config, port: await freePort() });
     const logged: string[] = [];
     daemon.logger.warn = (m: string) => void logged.push(m);
     await daemon.start();

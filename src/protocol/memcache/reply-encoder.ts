@@ -27,6 +27,8 @@ export const Replies = {
   SHARD_FAILED: line('SERVER_ERROR shard restarted, request lost'),
   TOO_MANY_CONNECTIONS: line('ERROR Too many open connections'),
   SHUTDOWN_DISABLED: line('ERROR: shutdown not enabled'),
+  INVALID_SHUTDOWN_MODE: line('CLIENT_ERROR invalid shutdown mode'),
+  STATS_DETAIL_USAGE: line('CLIENT_ERROR usage: stats detail on|off|dump'),
 } as const;
 
 export function textLine(text: string): Buffer {

@@ -13,6 +13,10 @@ export type StorageCommand = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 
 export interface RetrievalRequest {
   kind: 'retrieval';
   command: RetrievalCommand;
+  /**
+   * At least one key for get/gets; gat/gats may carry none (`gat 10` is valid:
+   * memcached answers a bare `END`). Keys are at most 250 bytes.
+   */
   keys: Buffer[];
   /** gat/gats only: the new exptime, as sent. */
   exptime: number;
@@ -56,21 +60,30 @@ export interface TouchRequest {
 
 export interface FlushAllRequest {
   kind: 'flush_all';
-  /** Seconds (or a unix time, by the exptime rules); 0 = now. */
+  /** Seconds (or a unix time, by the exptime rules); 0 or negative = now (memcached: `flush_all -1` flushes at once). */
   delay: number;
   noreply: boolean;
 }
 
 export interface StatsRequest {
   kind: 'stats';
-  /** Sub-command tokens after `stats`, e.g. ['settings'] or ['cachedump', '1', '10']; empty for plain `stats`. */
+  /** Sub-command tokens after `stats` (bytes decoded as latin1), e.g. ['settings'] or ['cachedump', '1', '10']; empty for plain `stats`. */
   args: string[];
 }
 
 export interface VersionRequest { kind: 'version' }
 export interface VerbosityRequest { kind: 'verbosity'; level: number; noreply: boolean }
 export interface QuitRequest { kind: 'quit' }
-export interface ShutdownRequest { kind: 'shutdown'; graceful: boolean }
+export interface ShutdownRequest {
+  kind: 'shutdown';
+  graceful: boolean;
+  /**
+   * Set when the arguments are neither empty nor exactly `graceful`. memcached
+   * then replies `CLIENT_ERROR invalid shutdown mode` if shutdown is enabled
+   * (-A), and `ERROR: shutdown not enabled` (as for any shutdown) if it is not.
+   */
+  invalidMode?: boolean;
+}
 
 export type MemcacheTextRequest =
   | RetrievalRequest
@@ -85,25 +98,69 @@ export type MemcacheTextRequest =
   | QuitRequest
   | ShutdownRequest;
 
+/** Why the parser refused a line; for metrics and tests (the wire text is `reply`). */
+export type ParseErrorCode =
+  /** `ERROR`: empty line, unknown (or one-letter, or upper-case) command name. */
+  | 'unknown_command'
+  /** `ERROR`: a known command with too few or too many tokens. */
+  | 'wrong_arity'
+  /** `CLIENT_ERROR bad command line format` (also the longer `delete` usage text): bad key length or number. */
+  | 'bad_command_line'
+  /** `CLIENT_ERROR invalid exptime argument` (touch, gat/gats, flush_all). */
+  | 'invalid_exptime'
+  /** `CLIENT_ERROR invalid numeric delta argument` (incr/decr). */
+  | 'invalid_delta'
+  /** `CLIENT_ERROR bad data chunk`: the data block was not followed by CRLF. */
+  | 'bad_data_chunk'
+  /** `SERVER_ERROR object too large for cache`: declared bytes > maxItemSize; the block is swallowed. */
+  | 'too_large'
+  /** No `\n` within the line limit: silent close (or our `CLIENT_ERROR line too long` + close for get/gets). */
+  | 'line_too_long'
+  /** Our own: more than maxKeysPerRetrieval keys (`CLIENT_ERROR too many keys`). */
+  | 'too_many_keys'
+  /** An unknown command whose last token starts `HTTP/`: memcached closes silently. */
+  | 'http_request';
+
 /**
  * What the parser reports for bad input. `reply` is the exact line to send
  * (without CRLF), e.g. `ERROR`, `CLIENT_ERROR bad command line format`,
- * `SERVER_ERROR object too large for cache`; `close` is true when memcached
- * would close the connection after it (or without any reply: then `reply` is null).
+ * `SERVER_ERROR object too large for cache`, or null when memcached sends
+ * nothing: either the line ended in `noreply` (memcached suppresses most
+ * errors then too), or it closes silently. `close` is true when memcached
+ * would close the connection after the reply (if any); the parser ignores
+ * every byte after such an event.
  */
 export interface ParseErrorEvent {
   reply: string | null;
   close: boolean;
+  code: ParseErrorCode;
+  /** The command-table name (e.g. `set`, `bget`) when the command was recognised. */
+  command?: string;
+  /**
+   * Side effect memcached performs although the command failed: a `set` whose
+   * value is too large unlinks the key's current item ("avoid stale data"),
+   * even under noreply. add/replace/append/prepend/cas leave it alone.
+   */
+  unlinkKey?: Buffer;
 }
 
 export interface TextParserLimits {
-  /** -I: values larger than this are refused (and their bytes swallowed). */
+  /**
+   * -I: values whose declared length is larger than this are refused (and their
+   * bytes swallowed). memcached also counts the item header, key and flags
+   * against -I; that finer check belongs to the store (StoreStatus.TooLarge).
+   */
   maxItemSize: number;
   /** Longest command line without `\n` before the connection is closed (memcached: 2048). */
   maxLineLength: number;
-  /** Our own bound on get/gets/gat/gats lines, which memcached leaves unbounded. */
+  /**
+   * Our own bound on long get/gets lines, which memcached leaves unbounded
+   * (only lines starting `get `/`gets ` after at most 100 spaces: gat/gats
+   * lines close at maxLineLength, as in memcached). Over it:
+   * `CLIENT_ERROR line too long` and close.
+   */
   maxRetrievalLineLength: number;
-  /** Our own bound on keys in one retrieval command. */
+  /** Our own bound on keys in one get/gets/gat/gats command; over it: `CLIENT_ERROR too many keys` (connection stays open). */
   maxKeysPerRetrieval: number;
 }
 

@@ -28,7 +28,7 @@ describe('evictions', () => {
       const end = Math.min(total, start + batch);
       for (let i = start; i < end; i++) cmd += `set key:${i} 0 0 ${value.length}\r\n${value}\r\n`;
       const expected = 'STORED\r\n'.repeat(end - start);
-      const reply = await c.request(cmd, expected.slice(-16), 20000);
+      const reply = await c.requestExpecting(cmd, expected, 20000);
       expect(reply).toBe(expected);
     }
     const stats = await c.request('stats\r\n', 'END\r\n');

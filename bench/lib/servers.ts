@@ -1,0 +1,101 @@
+/**
+ * Starts the servers under test on 127.0.0.1 (shardcache from dist/, Debian's
+ * memcached when installed), reads their CPU time and RSS from /proc, and
+ * stops them by PID.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export interface ServerUnderTest {
+  name: string;
+  port: number;
+  pid: number;
+  process: ChildProcess;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+export function findBinary(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const candidate = path.join(dir, name);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listening on ${port}`);
+}
+
+export async function startShardcache(args: string[]): Promise<ServerUnderTest> {
+  const port = await freePort();
+  const main = path.join(__dirname, '..', '..', 'src', 'main.js');
+  const child = spawn(process.execPath, [main, '-p', String(port), '-l', '127.0.0.1', ...args], { stdio: 'ignore' });
+  await waitForPort(port);
+  return { name: 'shardcache', port, pid: child.pid!, process: child };
+}
+
+export async function startMemcached(args: string[]): Promise<ServerUnderTest | null> {
+  const binary = findBinary('memcached');
+  if (binary === null) return null;
+  const port = await freePort();
+  const asRoot = process.getuid?.() === 0 ? ['-u', 'nobody'] : [];
+  const child = spawn(binary, ['-p', String(port), '-l', '127.0.0.1', '-U', '0', ...asRoot, ...args], { stdio: 'ignore' });
+  await waitForPort(port);
+  return { name: 'memcached', port, pid: child.pid!, process: child };
+}
+
+export function memcachedVersion(): string {
+  const binary = findBinary('memcached');
+  if (binary === null) return 'not installed';
+  return execFileSync(binary, ['-V']).toString().trim();
+}
+
+/** User + system CPU seconds of a process and all its threads. */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields after the command: state is [0]; utime is field 14 → index 11, stime index 12.
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+export function rssBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m === null ? 0 : Number(m[1]) * 1024;
+}
+
+export async function stopServer(server: ServerUnderTest): Promise<void> {
+  if (server.process.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => server.process.kill('SIGKILL'), 5000);
+    server.process.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    process.kill(server.pid, 'SIGTERM');
+  });
+}

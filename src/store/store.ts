@@ -1,0 +1,1173 @@
+/**
+ * The per-shard item store: memcached's slab allocator, hash index and
+ * per-class LRU, rebuilt over typed arrays so that a million items cost a few
+ * hundred ArrayBuffers instead of a million JS objects.
+ *
+ * - Memory comes in pages of `pageSize` bytes (one ArrayBuffer each, allocated
+ *   lazily under the shared page budget). A page belongs to one size class
+ *   and is cut into chunks of that class; chunks are carved lazily from the
+ *   class's newest page, and freed chunks go on a per-class free list.
+ * - An item is a header, its key and its value inside one chunk (layout in
+ *   item-layout.ts). Items are named by u32 handles: page number << chunkBits
+ *   | chunk index; handle 0 means "none" because page 0 never exists.
+ * - A chained hash table of handles (incremental ×2 growth, as memcached's
+ *   assoc.c) and one doubly linked LRU per class, both threaded through the
+ *   item headers.
+ * - Expiry is lazy (on access, at the LRU tail, and by the bounded crawler);
+ *   flush_all is a CAS watermark: every item whose CAS is at most the last CAS
+ *   issued before the flush took effect is dead.
+ *
+ * The store never throws on the data path: every call returns a StoreStatus.
+ * May import only `src/util` (and its own directory).
+ */
+
+import { hashBytes } from '../util/hash';
+import { DecimalU64, U64_MAX, decimalLength, writeDecimal, writeDigitString } from './decimal-u64';
+import {
+  HEADER_SIZE,
+  META_FETCHED,
+  META_KEY_MASK,
+  META_LINKED,
+  W_CAS_HIGH,
+  W_CAS_LOW,
+  W_CLIENT_FLAGS,
+  W_HASH,
+  W_HASH_NEXT,
+  W_LRU_NEXT,
+  W_LRU_PREV,
+  W_META,
+  W_TIME,
+  W_VALUE_LENGTH,
+} from './item-layout';
+import { classForSize, computeChunkSizes } from './slab-classes';
+import { StoreMode, StoreStatus } from './types';
+import type { PageBudget, ReadResult, SlabClassStats, StoreConfig, StoreStats } from './types';
+
+export { LocalPageBudget, SharedPageBudget } from './shared-page-budget';
+
+const EMPTY_U8 = new Uint8Array(0);
+const EMPTY_U32 = new Uint32Array(0);
+const EMPTY_F64 = new Float64Array(0);
+
+const DEFAULT_HASH_POWER = 16;
+const MIN_HASH_POWER = 4;
+const MAX_HASH_POWER = 30;
+/** Old buckets moved to the new table per insert while the table grows (memcached moves them in a thread). */
+const HASH_MIGRATE_PER_INSERT = 8;
+const HASH_MIGRATE_PER_CRAWL = 1024;
+/** Below this many bytes a plain loop beats creating a subarray view for TypedArray.set. */
+const SMALL_COPY = 64;
+const MIN_PAGE_SIZE = 1024;
+const MAX_SHARD_COUNT = 1 << 20;
+const TWO_32 = 4294967296;
+const MAX_SAFE_DELTA = BigInt(Number.MAX_SAFE_INTEGER);
+const SPACE = 32;
+
+function copyBytes(src: Uint8Array, srcOffset: number, length: number, dst: Uint8Array, dstOffset: number): void {
+  if (length <= SMALL_COPY) {
+    for (let i = 0; i < length; i++) dst[dstOffset + i] = src[srcOffset + i]!;
+  } else if (srcOffset === 0 && length === src.length) {
+    dst.set(src, dstOffset);
+  } else {
+    dst.set(src.subarray(srcOffset, srcOffset + length), dstOffset);
+  }
+}
+
+export class Store {
+  /** Reused result object, filled on hits and successful writes (see ReadResult in types.ts). */
+  readonly result: ReadResult = {
+    valueBytes: EMPTY_U8,
+    valueOffset: 0,
+    valueLength: 0,
+    clientFlags: 0,
+    casHigh: 0,
+    casLow: 0,
+  };
+
+  readonly #pageSize: number;
+  readonly #budget: PageBudget;
+  readonly #shardIndex: number;
+  readonly #shardCount: number;
+  readonly #memoryLimitBytes: number;
+
+  // Slab classes; index 0 is memcached's class 1.
+  readonly #classCount: number;
+  readonly #chunkSizes: Int32Array;
+  readonly #chunksPerPage: Int32Array;
+  readonly #lruHead: Uint32Array;
+  readonly #lruTail: Uint32Array;
+  readonly #freeHead: Uint32Array;
+  readonly #freeCount: Float64Array;
+  readonly #classPages: Float64Array;
+  readonly #classUsed: Float64Array;
+  readonly #classRequested: Float64Array;
+  readonly #classEvicted: Float64Array;
+  readonly #classOutOfMemory: Float64Array;
+  /** The page chunks are carved from (memcached's free_chunks_end), 0 before the first page. */
+  readonly #classCurrentPage: Uint32Array;
+
+  // Pages. Index 0 holds empty placeholders so that handle 0 can mean "none".
+  readonly #chunkBits: number;
+  readonly #chunkMask: number;
+  readonly #maxPageNumber: number;
+  readonly #maxChunksPerPage: number;
+  #pageCount = 0;
+  readonly #pageU8: Uint8Array[] = [EMPTY_U8];
+  readonly #pageU32: Uint32Array[] = [EMPTY_U32];
+  readonly #pageF64: Float64Array[] = [EMPTY_F64];
+  #pageChunkSize = new Int32Array(64);
+  #pageClass = new Uint8Array(64);
+  #pageCarved = new Int32Array(64);
+
+  // Hash index. While growing, buckets of the old table below #expandBucket have moved.
+  #buckets: Uint32Array;
+  #hashPower: number;
+  #hashMask: number;
+  #oldBuckets: Uint32Array | null = null;
+  #expandBucket = 0;
+  /** Out-parameter of #slotIndex: the table the returned bucket index refers to. */
+  #slotTable: Uint32Array;
+
+  // CAS: counter (as two u32 halves) and the last CAS issued.
+  #counterHigh = 0;
+  #counterLow = 0;
+  #lastCasHigh = 0;
+  #lastCasLow = 0;
+  // flush_all: items with CAS <= the watermark are dead; a future flush waits in #flushDeadlineMs.
+  #flushMarked = false;
+  #flushCasHigh = 0;
+  #flushCasLow = 0;
+  #flushDeadlineMs = 0;
+
+  // Crawler cursor over (page, chunk).
+  #crawlPage = 1;
+  #crawlChunk = 0;
+
+  // Counters.
+  #currItems = 0;
+  #totalItems = 0;
+  #bytes = 0;
+  #evictions = 0;
+  #reclaimed = 0;
+  #expiredUnfetched = 0;
+  #evictedUnfetched = 0;
+  #getExpired = 0;
+  #getFlushed = 0;
+
+  readonly #decimal = new DecimalU64();
+
+  constructor(config: StoreConfig) {
+    const { pageSize, slabMinSize, growthFactor, shardIndex, shardCount, pageBudget } = config;
+    if (!Number.isInteger(pageSize) || pageSize < MIN_PAGE_SIZE) {
+      throw new RangeError(`pageSize must be an integer >= ${MIN_PAGE_SIZE}, got ${pageSize}`);
+    }
+    if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > MAX_SHARD_COUNT) {
+      throw new RangeError(`shardCount must be an integer in [1, ${MAX_SHARD_COUNT}], got ${shardCount}`);
+    }
+    if (!Number.isInteger(shardIndex) || shardIndex < 0 || shardIndex >= shardCount) {
+      throw new RangeError(`shardIndex must be an integer in [0, ${shardCount}), got ${shardIndex}`);
+    }
+    const hashPower = config.hashPowerInitial ?? DEFAULT_HASH_POWER;
+    if (!Number.isInteger(hashPower) || hashPower < MIN_HASH_POWER || hashPower > MAX_HASH_POWER) {
+      throw new RangeError(`hashPowerInitial must be an integer in [${MIN_HASH_POWER}, ${MAX_HASH_POWER}]`);
+    }
+    const sizes = computeChunkSizes(HEADER_SIZE, pageSize, slabMinSize, growthFactor);
+
+    this.#pageSize = pageSize;
+    this.#budget = pageBudget;
+    this.#shardIndex = shardIndex;
+    this.#shardCount = shardCount;
+    this.#memoryLimitBytes = config.memoryLimitBytes;
+
+    const n = sizes.length;
+    this.#classCount = n;
+    this.#chunkSizes = Int32Array.from(sizes);
+    this.#chunksPerPage = Int32Array.from(sizes, (s) => Math.floor(pageSize / s));
+    this.#lruHead = new Uint32Array(n);
+    this.#lruTail = new Uint32Array(n);
+    this.#freeHead = new Uint32Array(n);
+    this.#freeCount = new Float64Array(n);
+    this.#classPages = new Float64Array(n);
+    this.#classUsed = new Float64Array(n);
+    this.#classRequested = new Float64Array(n);
+    this.#classEvicted = new Float64Array(n);
+    this.#classOutOfMemory = new Float64Array(n);
+    this.#classCurrentPage = new Uint32Array(n);
+
+    const maxChunks = this.#chunksPerPage[0]!;
+    this.#maxChunksPerPage = maxChunks;
+    this.#chunkBits = maxChunks <= 1 ? 0 : 32 - Math.clz32(maxChunks - 1);
+    this.#chunkMask = (1 << this.#chunkBits) - 1;
+    this.#maxPageNumber = 0xffffffff >>> this.#chunkBits;
+
+    this.#hashPower = hashPower;
+    this.#buckets = new Uint32Array(1 << hashPower);
+    this.#hashMask = (1 << hashPower) - 1;
+    this.#slotTable = this.#buckets;
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /** get: Ok (result filled) | NotFound. Bumps the item in its LRU and marks it fetched. */
+  get(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, nowMs: number): StoreStatus {
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    const h = this.#findLive(key, keyOffset, keyLength, hash >>> 0, nowMs);
+    if (h === 0) return StoreStatus.NotFound;
+    this.#markAccessed(h, nowMs);
+    this.#fillResult(h);
+    return StoreStatus.Ok;
+  }
+
+  /** gat: Ok (result filled, expiry replaced, CAS unchanged) | NotFound. */
+  getAndTouch(
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    hash: number,
+    expiresAtMs: number,
+    nowMs: number,
+  ): StoreStatus {
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    const h = this.#findLive(key, keyOffset, keyLength, hash >>> 0, nowMs);
+    if (h === 0) return StoreStatus.NotFound;
+    this.#setExpiry(h, expiresAtMs);
+    this.#markAccessed(h, nowMs);
+    this.#fillResult(h);
+    return StoreStatus.Ok;
+  }
+
+  /**
+   * set/add/replace/append/prepend/cas. On Stored, result.casHigh/casLow hold the new CAS.
+   * `casHigh`/`casLow` are compared in Cas mode (0 never matches, as in memcached) and, when
+   * non-zero, in Append/Prepend mode (binary protocol); other modes ignore them.
+   */
+  store(
+    mode: StoreMode,
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    hash: number,
+    value: Uint8Array,
+    valueOffset: number,
+    valueLength: number,
+    clientFlags: number,
+    expiresAtMs: number,
+    casHigh: number,
+    casLow: number,
+    nowMs: number,
+  ): StoreStatus {
+    hash >>>= 0;
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    const total = HEADER_SIZE + keyLength + valueLength;
+    // The header keeps the key length in 16 bits (callers already limit keys to 250 bytes).
+    const cls = total <= this.#pageSize && keyLength <= META_KEY_MASK ? classForSize(this.#chunkSizes, total) : -1;
+    if (cls < 0) {
+      // memcached unlinks the old item when a set cannot be stored, so no stale value survives.
+      if (mode === StoreMode.Set) this.#deleteIfLive(key, keyOffset, keyLength, hash, nowMs);
+      return StoreStatus.TooLarge;
+    }
+    const old = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    switch (mode) {
+      case StoreMode.Set:
+        break;
+      case StoreMode.Add:
+        if (old !== 0) {
+          // "add only adds a nonexistent item, but promote to head of LRU" (memcached do_store_item).
+          this.#bump(old, nowMs);
+          return StoreStatus.NotStored;
+        }
+        break;
+      case StoreMode.Replace:
+        if (old === 0) return StoreStatus.NotStored;
+        break;
+      case StoreMode.Cas:
+        if (old === 0) return StoreStatus.NotFound;
+        if (!this.#casEquals(old, casHigh, casLow)) return StoreStatus.Exists;
+        break;
+      case StoreMode.Append:
+      case StoreMode.Prepend:
+        if (old === 0) return StoreStatus.NotStored;
+        if ((casHigh !== 0 || casLow !== 0) && !this.#casEquals(old, casHigh, casLow)) return StoreStatus.Exists;
+        return this.#appendPrepend(mode === StoreMode.Prepend, old, key, keyOffset, keyLength, hash, value, valueOffset, valueLength, nowMs);
+      default:
+        return StoreStatus.NotStored;
+    }
+
+    if (old !== 0 && this.#pageClass[old >>> this.#chunkBits] === cls) {
+      // Same class: reuse the chunk. Indistinguishable from memcached's alloc + replace, minus an eviction.
+      this.#overwrite(old, cls, total, value, valueOffset, valueLength, clientFlags, expiresAtMs, nowMs);
+      return StoreStatus.Stored;
+    }
+    const h = this.#alloc(cls, nowMs);
+    if (h === 0) {
+      if (mode === StoreMode.Set && old !== 0) this.#unlinkAndFree(old);
+      return StoreStatus.NoMemory;
+    }
+    const valueAt = this.#initItem(h, key, keyOffset, keyLength, hash, valueLength, clientFlags, expiresAtMs, nowMs);
+    copyBytes(value, valueOffset, valueLength, this.#pageU8[h >>> this.#chunkBits]!, valueAt);
+    if (old !== 0) this.#unlinkAndFree(old);
+    this.#link(h, cls, total, hash);
+    return StoreStatus.Stored;
+  }
+
+  /** delete: Ok | NotFound. */
+  delete(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, nowMs: number): StoreStatus {
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    return this.#deleteIfLive(key, keyOffset, keyLength, hash >>> 0, nowMs) ? StoreStatus.Ok : StoreStatus.NotFound;
+  }
+
+  /** touch: Ok (expiry replaced, CAS unchanged) | NotFound. */
+  touch(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, expiresAtMs: number, nowMs: number): StoreStatus {
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    const h = this.#findLive(key, keyOffset, keyLength, hash >>> 0, nowMs);
+    if (h === 0) return StoreStatus.NotFound;
+    this.#setExpiry(h, expiresAtMs);
+    this.#markAccessed(h, nowMs);
+    return StoreStatus.Ok;
+  }
+
+  /**
+   * incr/decr: Ok | NotFound | NonNumeric | NoMemory. On Ok, result.valueBytes/valueOffset/valueLength
+   * are the decimal digits of the new value (no padding) and result CAS the new CAS. As in memcached,
+   * a result no longer than the stored value is written in place, padded with trailing spaces.
+   */
+  incrDecr(
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    hash: number,
+    incr: boolean,
+    delta: bigint,
+    nowMs: number,
+  ): StoreStatus {
+    hash >>>= 0;
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    const h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    if (h === 0) return StoreStatus.NotFound;
+    if (delta < 0n || delta > U64_MAX) delta = BigInt.asUintN(64, delta);
+
+    const p = h >>> this.#chunkBits;
+    const b = (h & this.#chunkMask) * this.#pageChunkSize[p]!;
+    const w = b >>> 2;
+    const u8 = this.#pageU8[p]!;
+    const u32 = this.#pageU32[p]!;
+    const oldLength = u32[w + W_VALUE_LENGTH]!;
+    const klen = u32[w + W_META]! & META_KEY_MASK;
+    const valueAt = b + HEADER_SIZE + klen;
+    const dec = this.#decimal;
+    if (oldLength === 0 || !dec.parse(u8, valueAt, oldLength)) return StoreStatus.NonNumeric;
+
+    let small = 0;
+    let big = 0n;
+    let isBig = false;
+    if (!dec.isBig && delta <= MAX_SAFE_DELTA) {
+      const v = dec.small;
+      const d = Number(delta);
+      if (!incr) {
+        small = v > d ? v - d : 0;
+      } else if (v + d <= Number.MAX_SAFE_INTEGER) {
+        small = v + d;
+      } else {
+        isBig = true;
+        big = BigInt(v) + delta;
+      }
+    } else {
+      const v = dec.isBig ? dec.big : BigInt(dec.small);
+      isBig = true;
+      big = incr ? (v + delta) & U64_MAX : v > delta ? v - delta : 0n;
+    }
+    const digits = isBig ? big.toString() : '';
+    const newLength = isBig ? digits.length : decimalLength(small);
+    const cls = this.#pageClass[p]!;
+
+    if (newLength <= oldLength) {
+      if (isBig) writeDigitString(u8, valueAt, digits);
+      else writeDecimal(u8, valueAt, newLength, small);
+      u8.fill(SPACE, valueAt + newLength, valueAt + oldLength);
+      this.#assignCas(u32, w);
+      this.#bump(h, nowMs);
+      this.#fillResult(h);
+      this.result.valueLength = newLength;
+      return StoreStatus.Ok;
+    }
+
+    const total = HEADER_SIZE + klen + newLength;
+    const newCls = classForSize(this.#chunkSizes, total);
+    if (newCls === cls) {
+      // Grows within its chunk: memcached would allocate a new item of the same class.
+      if (isBig) writeDigitString(u8, valueAt, digits);
+      else writeDecimal(u8, valueAt, newLength, small);
+      u32[w + W_VALUE_LENGTH] = newLength;
+      u32[w + W_META] = u32[w + W_META]! & ~META_FETCHED;
+      this.#bytes += newLength - oldLength;
+      this.#classRequested[cls] += newLength - oldLength;
+      this.#totalItems++;
+      this.#assignCas(u32, w);
+      this.#bump(h, nowMs);
+      this.#fillResult(h);
+      return StoreStatus.Ok;
+    }
+    if (newCls < 0) return StoreStatus.NoMemory;
+    const nh = this.#alloc(newCls, nowMs);
+    if (nh === 0) return StoreStatus.NoMemory;
+    const expiresAt = this.#pageF64[p]![b >>> 3]!;
+    const flags = u32[w + W_CLIENT_FLAGS]!;
+    const newAt = this.#initItem(nh, key, keyOffset, keyLength, hash, newLength, flags, expiresAt, nowMs);
+    const nu8 = this.#pageU8[nh >>> this.#chunkBits]!;
+    if (isBig) writeDigitString(nu8, newAt, digits);
+    else writeDecimal(nu8, newAt, newLength, small);
+    this.#unlinkAndFree(h);
+    this.#link(nh, newCls, total, hash);
+    this.#fillResult(nh);
+    return StoreStatus.Ok;
+  }
+
+  /**
+   * flush_all. `deadlineMs <= nowMs`: every item stored before this call is dead now (CAS watermark,
+   * so same-millisecond writes before and after the flush are told apart). A future deadline replaces
+   * any pending one; when it passes, every item last written before it is dead.
+   * Memory is reclaimed lazily (on access, at the LRU tail, by the crawler).
+   */
+  flushAll(deadlineMs: number, nowMs: number): void {
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    if (deadlineMs <= nowMs) {
+      this.#flushDeadlineMs = 0;
+      this.#markFlushed();
+    } else {
+      this.#flushDeadlineMs = deadlineMs;
+    }
+  }
+
+  /**
+   * One background reclaim slice: visits at most `maxChunksToVisit` chunk slots (a page change counts as a
+   * visit) from a cursor that persists between calls and wraps around every allocated page, and frees the
+   * expired or flushed items it finds. Returns the number of items reclaimed.
+   */
+  crawlExpired(maxChunksToVisit: number, nowMs: number): number {
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    if (this.#oldBuckets !== null) this.#migrateBuckets(HASH_MIGRATE_PER_CRAWL);
+    if (this.#pageCount === 0 || !(maxChunksToVisit >= 1)) return 0;
+    // At most one full pass, whatever the caller asked for.
+    const limit = Math.min(Math.floor(maxChunksToVisit), this.#pageCount * (this.#maxChunksPerPage + 1));
+    let p = this.#crawlPage;
+    let c = this.#crawlChunk;
+    let visited = 0;
+    let freed = 0;
+    while (visited < limit) {
+      visited++;
+      if (p > this.#pageCount) {
+        p = 1;
+        c = 0;
+      }
+      if (c >= this.#pageCarved[p]!) {
+        p++;
+        c = 0;
+        continue;
+      }
+      const b = c * this.#pageChunkSize[p]!;
+      const h = ((p << this.#chunkBits) | c) >>> 0;
+      c++;
+      if ((this.#pageU32[p]![(b >>> 2) + W_META]! & META_LINKED) !== 0 && this.#isDead(p, b, nowMs)) {
+        this.#reclaim(h);
+        freed++;
+      }
+    }
+    this.#crawlPage = p;
+    this.#crawlChunk = c;
+    return freed;
+  }
+
+  stats(): StoreStats {
+    const slabClasses: SlabClassStats[] = [];
+    for (let i = 0; i < this.#classCount; i++) {
+      const pages = this.#classPages[i]!;
+      const totalChunks = pages * this.#chunksPerPage[i]!;
+      slabClasses.push({
+        id: i + 1,
+        chunk_size: this.#chunkSizes[i]!,
+        chunks_per_page: this.#chunksPerPage[i]!,
+        total_pages: pages,
+        total_chunks: totalChunks,
+        used_chunks: this.#classUsed[i]!,
+        free_chunks: totalChunks - this.#classUsed[i]!,
+        mem_requested: this.#classRequested[i]!,
+        evicted: this.#classEvicted[i]!,
+        outofmemory: this.#classOutOfMemory[i]!,
+      });
+    }
+    return {
+      curr_items: this.#currItems,
+      total_items: this.#totalItems,
+      bytes: this.#bytes,
+      evictions: this.#evictions,
+      reclaimed: this.#reclaimed,
+      expired_unfetched: this.#expiredUnfetched,
+      evicted_unfetched: this.#evictedUnfetched,
+      get_expired: this.#getExpired,
+      get_flushed: this.#getFlushed,
+      total_pages: this.#pageCount,
+      hash_power_level: this.#hashPower,
+      hash_bytes: (this.#buckets.length + (this.#oldBuckets?.length ?? 0)) * Uint32Array.BYTES_PER_ELEMENT,
+      slab_classes: slabClasses,
+    };
+  }
+
+  /** Size classes' chunk sizes, ascending (memcached class id = index + 1). */
+  get chunkSizes(): readonly number[] {
+    return Array.from(this.#chunkSizes);
+  }
+
+  /** The configured memory limit (-m), for stats; enforcement is the page budget. */
+  get memoryLimitBytes(): number {
+    return this.#memoryLimitBytes;
+  }
+
+  /** Test hook: continue the CAS counter from `high:low` (the next CAS uses counter + 1). */
+  TEST_setCasCounter(high: number, low: number): void {
+    this.#counterHigh = high >>> 0;
+    this.#counterLow = low >>> 0;
+  }
+
+  /** Test hook: throws if any internal invariant is broken. */
+  checkInvariants(): void {
+    const fail = (what: string): never => {
+      throw new Error(`Store invariant broken: ${what}`);
+    };
+    const cb = this.#chunkBits;
+    const cm = this.#chunkMask;
+    if (this.#pageU8.length !== this.#pageCount + 1) fail('page arrays out of step with the page count');
+    let items = 0;
+    let bytes = 0;
+    for (let cls = 0; cls < this.#classCount; cls++) {
+      let count = 0;
+      let requested = 0;
+      let prev = 0;
+      let h = this.#lruHead[cls]!;
+      while (h !== 0) {
+        if (count > this.#currItems) fail(`class ${cls + 1}: LRU longer than curr_items (cycle?)`);
+        const p = h >>> cb;
+        const c = h & cm;
+        if (p < 1 || p > this.#pageCount) fail(`class ${cls + 1}: handle ${h} names page ${p}`);
+        if (this.#pageClass[p] !== cls) fail(`class ${cls + 1}: item ${h} lives in a page of class ${this.#pageClass[p]! + 1}`);
+        if (c >= this.#pageCarved[p]!) fail(`class ${cls + 1}: item ${h} beyond the carved chunks`);
+        const w = (c * this.#pageChunkSize[p]!) >>> 2;
+        const u32 = this.#pageU32[p]!;
+        const meta = u32[w + W_META]!;
+        if ((meta & META_LINKED) === 0) fail(`class ${cls + 1}: unlinked item ${h} in the LRU`);
+        if (u32[w + W_LRU_PREV] !== prev) fail(`class ${cls + 1}: prev link of ${h} is ${u32[w + W_LRU_PREV]}, expected ${prev}`);
+        const size = HEADER_SIZE + (meta & META_KEY_MASK) + u32[w + W_VALUE_LENGTH]!;
+        if (classForSize(this.#chunkSizes, size) !== cls) fail(`item ${h} of ${size} bytes is in class ${cls + 1}`);
+        if (u32[w + W_CAS_LOW] === 0 && u32[w + W_CAS_HIGH] === 0) fail(`item ${h} has CAS 0`);
+        requested += size;
+        count++;
+        prev = h;
+        h = u32[w + W_LRU_NEXT]!;
+      }
+      if (this.#lruTail[cls] !== prev) fail(`class ${cls + 1}: LRU tail ${this.#lruTail[cls]} but the list ends at ${prev}`);
+      if (count !== this.#classUsed[cls]) fail(`class ${cls + 1}: ${count} items in the LRU, used_chunks ${this.#classUsed[cls]}`);
+      if (requested !== this.#classRequested[cls]) fail(`class ${cls + 1}: mem_requested ${this.#classRequested[cls]}, items sum ${requested}`);
+
+      let free = 0;
+      h = this.#freeHead[cls]!;
+      while (h !== 0) {
+        const p = h >>> cb;
+        if (p < 1 || p > this.#pageCount || this.#pageClass[p] !== cls) fail(`class ${cls + 1}: bad free chunk ${h}`);
+        const w = ((h & cm) * this.#pageChunkSize[p]!) >>> 2;
+        if ((this.#pageU32[p]![w + W_META]! & META_LINKED) !== 0) fail(`class ${cls + 1}: linked item ${h} on the free list`);
+        if (++free > this.#classPages[cls]! * this.#chunksPerPage[cls]!) fail(`class ${cls + 1}: free list cycle`);
+        h = this.#pageU32[p]![w + W_LRU_NEXT]!;
+      }
+      if (free !== this.#freeCount[cls]) fail(`class ${cls + 1}: free list has ${free}, count says ${this.#freeCount[cls]}`);
+
+      let pages = 0;
+      let carved = 0;
+      for (let p = 1; p <= this.#pageCount; p++) {
+        if (this.#pageClass[p] !== cls) continue;
+        pages++;
+        carved += this.#pageCarved[p]!;
+        if (this.#pageChunkSize[p] !== this.#chunkSizes[cls]) fail(`page ${p}: chunk size ${this.#pageChunkSize[p]}`);
+        if (p !== this.#classCurrentPage[cls] && this.#pageCarved[p] !== this.#chunksPerPage[cls]) {
+          fail(`page ${p}: only ${this.#pageCarved[p]} chunks carved but it is not the current page`);
+        }
+      }
+      if (pages !== this.#classPages[cls]) fail(`class ${cls + 1}: ${pages} pages, count says ${this.#classPages[cls]}`);
+      if (count + free !== carved) fail(`class ${cls + 1}: ${count} used + ${free} free != ${carved} carved chunks`);
+      items += count;
+      bytes += requested;
+    }
+    if (items !== this.#currItems) fail(`LRUs hold ${items} items, curr_items is ${this.#currItems}`);
+    if (bytes !== this.#bytes) fail(`items sum to ${bytes} bytes, bytes is ${this.#bytes}`);
+    if (bytes > this.#pageCount * this.#pageSize) fail('bytes exceed the memory of the pages held');
+
+    let entries = 0;
+    const checkChain = (table: Uint32Array, index: number, mask: number): void => {
+      let h = table[index]!;
+      while (h !== 0) {
+        if (++entries > this.#currItems) fail('hash table holds more entries than curr_items (cycle?)');
+        const p = h >>> cb;
+        if (p < 1 || p > this.#pageCount) fail(`hash entry ${h} names page ${p}`);
+        const b = (h & cm) * this.#pageChunkSize[p]!;
+        const w = b >>> 2;
+        const u32 = this.#pageU32[p]!;
+        const meta = u32[w + W_META]!;
+        if ((meta & META_LINKED) === 0) fail(`unlinked item ${h} in the hash table`);
+        const hash = u32[w + W_HASH]!;
+        if ((hash & mask) !== index) fail(`item ${h} with hash ${hash} in bucket ${index}`);
+        const klen = meta & META_KEY_MASK;
+        const keyAt = b + HEADER_SIZE;
+        if (hashBytes(this.#pageU8[p]!, keyAt, klen) !== hash) fail(`item ${h}: cached hash does not match its key`);
+        if (this.#find(this.#pageU8[p]!, keyAt, klen, hash) !== h) fail(`item ${h}: key is stored twice`);
+        h = u32[w + W_HASH_NEXT]!;
+      }
+    };
+    for (let i = 0; i < this.#buckets.length; i++) {
+      if (this.#oldBuckets !== null && this.#buckets[i] !== 0 && (i & (this.#hashMask >>> 1)) >= this.#expandBucket) {
+        fail(`bucket ${i} of the new table is used before its old bucket moved`);
+      }
+      checkChain(this.#buckets, i, this.#hashMask);
+    }
+    if (this.#oldBuckets !== null) {
+      for (let i = 0; i < this.#oldBuckets.length; i++) {
+        if (i < this.#expandBucket && this.#oldBuckets[i] !== 0) fail(`old bucket ${i} was moved but is not empty`);
+        checkChain(this.#oldBuckets, i, this.#hashMask >>> 1);
+      }
+    }
+    if (entries !== this.#currItems) fail(`hash table holds ${entries} items, curr_items is ${this.#currItems}`);
+  }
+
+  // ---------------------------------------------------------------- lookups
+
+  /** Bucket index for `hash`, setting #slotTable to the table it refers to. */
+  #slotIndex(hash: number): number {
+    const old = this.#oldBuckets;
+    if (old !== null) {
+      const oi = hash & (this.#hashMask >>> 1);
+      if (oi >= this.#expandBucket) {
+        this.#slotTable = old;
+        return oi;
+      }
+    }
+    this.#slotTable = this.#buckets;
+    return hash & this.#hashMask;
+  }
+
+  /** Handle of the item with this key (live or not), or 0. */
+  #find(key: Uint8Array, keyOffset: number, keyLength: number, hash: number): number {
+    const cb = this.#chunkBits;
+    const cm = this.#chunkMask;
+    const pageU32 = this.#pageU32;
+    const chunkSize = this.#pageChunkSize;
+    const slot = this.#slotIndex(hash); // sets #slotTable: read it only after this call
+    let h = this.#slotTable[slot]!;
+    while (h !== 0) {
+      const p = h >>> cb;
+      const b = (h & cm) * chunkSize[p]!;
+      const w = b >>> 2;
+      const u32 = pageU32[p]!;
+      // Cached hash first: a chain walk rarely touches key bytes of other items.
+      if (u32[w + W_HASH] === hash && (u32[w + W_META]! & META_KEY_MASK) === keyLength) {
+        const u8 = this.#pageU8[p]!;
+        const at = b + HEADER_SIZE;
+        let i = 0;
+        while (i < keyLength && u8[at + i] === key[keyOffset + i]) i++;
+        if (i === keyLength) return h;
+      }
+      h = u32[w + W_HASH_NEXT]!;
+    }
+    return 0;
+  }
+
+  /** The live item with this key, or 0; a dead one found on the way is reclaimed (get_flushed / get_expired). */
+  #findLive(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, nowMs: number): number {
+    const h = this.#find(key, keyOffset, keyLength, hash);
+    if (h === 0) return 0;
+    const p = h >>> this.#chunkBits;
+    const b = (h & this.#chunkMask) * this.#pageChunkSize[p]!;
+    if (this.#flushMarked && this.#isFlushedAt(this.#pageU32[p]!, b >>> 2)) {
+      this.#getFlushed++;
+      this.#reclaim(h);
+      return 0;
+    }
+    const expiresAt = this.#pageF64[p]![b >>> 3]!;
+    if (expiresAt !== 0 && expiresAt <= nowMs) {
+      this.#getExpired++;
+      this.#reclaim(h);
+      return 0;
+    }
+    return h;
+  }
+
+  #deleteIfLive(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, nowMs: number): boolean {
+    const h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    if (h === 0) return false;
+    this.#unlinkAndFree(h);
+    return true;
+  }
+
+  #isFlushedAt(u32: Uint32Array, w: number): boolean {
+    const high = u32[w + W_CAS_HIGH]!;
+    return high < this.#flushCasHigh || (high === this.#flushCasHigh && u32[w + W_CAS_LOW]! <= this.#flushCasLow);
+  }
+
+  /** Expired or flushed, for the item at byte `b` of page `p`. */
+  #isDead(p: number, b: number, nowMs: number): boolean {
+    if (this.#flushMarked && this.#isFlushedAt(this.#pageU32[p]!, b >>> 2)) return true;
+    const expiresAt = this.#pageF64[p]![b >>> 3]!;
+    return expiresAt !== 0 && expiresAt <= nowMs;
+  }
+
+  #casEquals(h: number, casHigh: number, casLow: number): boolean {
+    const p = h >>> this.#chunkBits;
+    const w = ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2;
+    const u32 = this.#pageU32[p]!;
+    return u32[w + W_CAS_HIGH] === casHigh >>> 0 && u32[w + W_CAS_LOW] === casLow >>> 0;
+  }
+
+  // ---------------------------------------------------------------- flush / CAS
+
+  #applyDueFlush(nowMs: number): void {
+    if (this.#flushDeadlineMs !== 0 && nowMs >= this.#flushDeadlineMs) {
+      // Every write so far happened before the deadline (callers' clocks only move forward).
+      this.#flushDeadlineMs = 0;
+      this.#markFlushed();
+    }
+  }
+
+  #markFlushed(): void {
+    this.#flushCasHigh = this.#lastCasHigh;
+    this.#flushCasLow = this.#lastCasLow;
+    this.#flushMarked = this.#lastCasHigh !== 0 || this.#lastCasLow !== 0;
+  }
+
+  /** Gives the item at word `w` the next CAS: counter * shardCount + shardIndex, as two u32 halves. */
+  #assignCas(u32: Uint32Array, w: number): void {
+    let low = this.#counterLow + 1;
+    let high = this.#counterHigh;
+    if (low === TWO_32) {
+      low = 0;
+      high = (high + 1) >>> 0;
+    }
+    this.#counterLow = low;
+    this.#counterHigh = high;
+    if (this.#shardCount !== 1) {
+      const wide = low * this.#shardCount + this.#shardIndex; // < 2^53 since shardCount <= 2^20
+      const carry = Math.floor(wide / TWO_32);
+      low = wide - carry * TWO_32;
+      high = (high * this.#shardCount + carry) % TWO_32;
+    }
+    u32[w + W_CAS_LOW] = low;
+    u32[w + W_CAS_HIGH] = high;
+    this.#lastCasLow = low;
+    this.#lastCasHigh = high;
+    this.result.casLow = low;
+    this.result.casHigh = high;
+  }
+
+  // ---------------------------------------------------------------- item updates
+
+  #fillResult(h: number): void {
+    const p = h >>> this.#chunkBits;
+    const b = (h & this.#chunkMask) * this.#pageChunkSize[p]!;
+    const w = b >>> 2;
+    const u32 = this.#pageU32[p]!;
+    const r = this.result;
+    r.valueBytes = this.#pageU8[p]!;
+    r.valueOffset = b + HEADER_SIZE + (u32[w + W_META]! & META_KEY_MASK);
+    r.valueLength = u32[w + W_VALUE_LENGTH]!;
+    r.clientFlags = u32[w + W_CLIENT_FLAGS]!;
+    r.casHigh = u32[w + W_CAS_HIGH]!;
+    r.casLow = u32[w + W_CAS_LOW]!;
+  }
+
+  #setExpiry(h: number, expiresAtMs: number): void {
+    const p = h >>> this.#chunkBits;
+    this.#pageF64[p]![((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 3] = expiresAtMs;
+  }
+
+  /** get/gat/touch: mark fetched, update the access time, move to the LRU head. */
+  #markAccessed(h: number, nowMs: number): void {
+    const p = h >>> this.#chunkBits;
+    const w = ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2;
+    const u32 = this.#pageU32[p]!;
+    u32[w + W_META] = u32[w + W_META]! | META_FETCHED;
+    u32[w + W_TIME] = nowMs / 1000;
+    this.#lruBump(h, this.#pageClass[p]!, u32, w);
+  }
+
+  /** Update the access time and move to the LRU head without marking fetched. */
+  #bump(h: number, nowMs: number): void {
+    const p = h >>> this.#chunkBits;
+    const w = ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2;
+    const u32 = this.#pageU32[p]!;
+    u32[w + W_TIME] = nowMs / 1000;
+    this.#lruBump(h, this.#pageClass[p]!, u32, w);
+  }
+
+  /** Writes header and key of a fresh chunk; returns the byte offset where the value goes. */
+  #initItem(
+    h: number,
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    hash: number,
+    valueLength: number,
+    clientFlags: number,
+    expiresAtMs: number,
+    nowMs: number,
+  ): number {
+    const p = h >>> this.#chunkBits;
+    const b = (h & this.#chunkMask) * this.#pageChunkSize[p]!;
+    const w = b >>> 2;
+    const u32 = this.#pageU32[p]!;
+    this.#pageF64[p]![b >>> 3] = expiresAtMs;
+    u32[w + W_HASH] = hash;
+    u32[w + W_TIME] = nowMs / 1000;
+    u32[w + W_CLIENT_FLAGS] = clientFlags;
+    u32[w + W_VALUE_LENGTH] = valueLength;
+    u32[w + W_META] = keyLength; // type string, not linked, not fetched
+    const keyAt = b + HEADER_SIZE;
+    copyBytes(key, keyOffset, keyLength, this.#pageU8[p]!, keyAt);
+    return keyAt + keyLength;
+  }
+
+  /** Replaces value, flags and expiry of a linked item in its own chunk (same class), with a new CAS. */
+  #overwrite(
+    h: number,
+    cls: number,
+    total: number,
+    value: Uint8Array,
+    valueOffset: number,
+    valueLength: number,
+    clientFlags: number,
+    expiresAtMs: number,
+    nowMs: number,
+  ): void {
+    const p = h >>> this.#chunkBits;
+    const b = (h & this.#chunkMask) * this.#pageChunkSize[p]!;
+    const w = b >>> 2;
+    const u32 = this.#pageU32[p]!;
+    const meta = u32[w + W_META]!;
+    const keyLength = meta & META_KEY_MASK;
+    const delta = total - (HEADER_SIZE + keyLength + u32[w + W_VALUE_LENGTH]!);
+    this.#pageF64[p]![b >>> 3] = expiresAtMs;
+    u32[w + W_TIME] = nowMs / 1000;
+    u32[w + W_CLIENT_FLAGS] = clientFlags;
+    u32[w + W_VALUE_LENGTH] = valueLength;
+    u32[w + W_META] = meta & ~META_FETCHED;
+    copyBytes(value, valueOffset, valueLength, this.#pageU8[p]!, b + HEADER_SIZE + keyLength);
+    this.#bytes += delta;
+    this.#classRequested[cls] += delta;
+    this.#totalItems++;
+    this.#assignCas(u32, w);
+    this.#lruBump(h, cls, u32, w);
+  }
+
+  #appendPrepend(
+    prepend: boolean,
+    old: number,
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    hash: number,
+    value: Uint8Array,
+    valueOffset: number,
+    valueLength: number,
+    nowMs: number,
+  ): StoreStatus {
+    const p = old >>> this.#chunkBits;
+    const b = (old & this.#chunkMask) * this.#pageChunkSize[p]!;
+    const w = b >>> 2;
+    const u8 = this.#pageU8[p]!;
+    const u32 = this.#pageU32[p]!;
+    const oldLength = u32[w + W_VALUE_LENGTH]!;
+    const oldAt = b + HEADER_SIZE + keyLength;
+    const newLength = oldLength + valueLength;
+    const total = HEADER_SIZE + keyLength + newLength;
+    // memcached allocates the combined item inside do_store_item; when that fails the reply is NOT_STORED.
+    const cls = total <= this.#pageSize ? classForSize(this.#chunkSizes, total) : -1;
+    if (cls < 0) return StoreStatus.NotStored;
+    const oldCls = this.#pageClass[p]!;
+    if (cls === oldCls) {
+      if (prepend) {
+        u8.copyWithin(oldAt + valueLength, oldAt, oldAt + oldLength);
+        copyBytes(value, valueOffset, valueLength, u8, oldAt);
+      } else {
+        copyBytes(value, valueOffset, valueLength, u8, oldAt + oldLength);
+      }
+      u32[w + W_VALUE_LENGTH] = newLength;
+      u32[w + W_TIME] = nowMs / 1000;
+      u32[w + W_META] = u32[w + W_META]! & ~META_FETCHED;
+      this.#bytes += valueLength;
+      this.#classRequested[cls] += valueLength;
+      this.#totalItems++;
+      this.#assignCas(u32, w);
+      this.#lruBump(old, cls, u32, w);
+      return StoreStatus.Stored;
+    }
+    const h = this.#alloc(cls, nowMs);
+    if (h === 0) return StoreStatus.NotStored;
+    // append/prepend keep the old item's flags and expiry.
+    const newAt = this.#initItem(h, key, keyOffset, keyLength, hash, newLength, u32[w + W_CLIENT_FLAGS]!, this.#pageF64[p]![b >>> 3]!, nowMs);
+    const dst = this.#pageU8[h >>> this.#chunkBits]!;
+    if (prepend) {
+      copyBytes(value, valueOffset, valueLength, dst, newAt);
+      copyBytes(u8, oldAt, oldLength, dst, newAt + valueLength);
+    } else {
+      copyBytes(u8, oldAt, oldLength, dst, newAt);
+      copyBytes(value, valueOffset, valueLength, dst, newAt + oldLength);
+    }
+    this.#unlinkAndFree(old);
+    this.#link(h, cls, total, hash);
+    return StoreStatus.Stored;
+  }
+
+  // ---------------------------------------------------------------- link / unlink
+
+  /** Makes an initialised chunk a live item: new CAS, LRU head, hash index, counters. */
+  #link(h: number, cls: number, total: number, hash: number): void {
+    const p = h >>> this.#chunkBits;
+    const w = ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2;
+    const u32 = this.#pageU32[p]!;
+    u32[w + W_META] = u32[w + W_META]! | META_LINKED;
+    this.#assignCas(u32, w);
+    this.#lruPushHead(h, cls, u32, w);
+    this.#hashInsert(h, hash, u32, w);
+    this.#currItems++;
+    this.#totalItems++;
+    this.#bytes += total;
+    this.#classUsed[cls]++;
+    this.#classRequested[cls] += total;
+    if (this.#oldBuckets === null && this.#currItems > this.#buckets.length * 1.5 && this.#hashPower < MAX_HASH_POWER) {
+      this.#startHashExpansion();
+    }
+  }
+
+  /** Removes a live item from the hash index, its LRU and the counters; the chunk stays allocated. */
+  #unlink(h: number): void {
+    const p = h >>> this.#chunkBits;
+    const w = ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2;
+    const u32 = this.#pageU32[p]!;
+    const cls = this.#pageClass[p]!;
+    const meta = u32[w + W_META]!;
+    const total = HEADER_SIZE + (meta & META_KEY_MASK) + u32[w + W_VALUE_LENGTH]!;
+    this.#hashRemove(h, u32[w + W_HASH]!);
+    this.#lruRemove(cls, u32, w);
+    u32[w + W_META] = meta & ~(META_LINKED | META_FETCHED);
+    this.#currItems--;
+    this.#bytes -= total;
+    this.#classUsed[cls]--;
+    this.#classRequested[cls] -= total;
+  }
+
+  #unlinkAndFree(h: number): void {
+    this.#unlink(h);
+    this.#freeChunk(h);
+  }
+
+  /** Counts a dead (expired or flushed) item as reclaimed and frees it. */
+  #reclaim(h: number): void {
+    this.#countReclaimed(h);
+    this.#unlinkAndFree(h);
+  }
+
+  #countReclaimed(h: number): void {
+    this.#reclaimed++;
+    if (!this.#wasFetched(h)) this.#expiredUnfetched++;
+  }
+
+  #wasFetched(h: number): boolean {
+    const p = h >>> this.#chunkBits;
+    const w = ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2;
+    return (this.#pageU32[p]![w + W_META]! & META_FETCHED) !== 0;
+  }
+
+  // ---------------------------------------------------------------- allocator
+
+  /**
+   * A chunk of class `cls`, or 0: the free list, then the newest page's uncarved chunks, then a new page
+   * from the budget, then the LRU tail of the class (reclaimed if dead, else evicted).
+   */
+  #alloc(cls: number, nowMs: number): number {
+    const free = this.#freeHead[cls]!;
+    if (free !== 0) {
+      const p = free >>> this.#chunkBits;
+      this.#freeHead[cls] = this.#pageU32[p]![(((free & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2) + W_LRU_NEXT]!;
+      this.#freeCount[cls]--;
+      return free;
+    }
+    const current = this.#classCurrentPage[cls]!;
+    if (current !== 0) {
+      const carved = this.#pageCarved[current]!;
+      if (carved < this.#chunksPerPage[cls]!) {
+        this.#pageCarved[current] = carved + 1;
+        return ((current << this.#chunkBits) | carved) >>> 0;
+      }
+    }
+    if (this.#pageCount < this.#maxPageNumber && this.#budget.tryAcquire()) {
+      const p = this.#addPage(cls);
+      this.#pageCarved[p] = 1;
+      return (p << this.#chunkBits) >>> 0;
+    }
+    const tail = this.#lruTail[cls]!;
+    if (tail !== 0) {
+      const p = tail >>> this.#chunkBits;
+      if (this.#isDead(p, (tail & this.#chunkMask) * this.#pageChunkSize[p]!, nowMs)) {
+        this.#countReclaimed(tail);
+      } else {
+        this.#evictions++;
+        this.#classEvicted[cls]++;
+        if (!this.#wasFetched(tail)) this.#evictedUnfetched++;
+      }
+      this.#unlink(tail);
+      return tail;
+    }
+    this.#classOutOfMemory[cls]++;
+    return 0;
+  }
+
+  #freeChunk(h: number): void {
+    const p = h >>> this.#chunkBits;
+    const w = ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2;
+    const u32 = this.#pageU32[p]!;
+    const cls = this.#pageClass[p]!;
+    u32[w + W_META] = 0;
+    u32[w + W_LRU_NEXT] = this.#freeHead[cls]!;
+    this.#freeHead[cls] = h;
+    this.#freeCount[cls]++;
+  }
+
+  #addPage(cls: number): number {
+    const p = ++this.#pageCount;
+    if (p >= this.#pageChunkSize.length) {
+      const size = this.#pageChunkSize.length * 2;
+      const chunkSize = new Int32Array(size);
+      chunkSize.set(this.#pageChunkSize);
+      this.#pageChunkSize = chunkSize;
+      const pageClass = new Uint8Array(size);
+      pageClass.set(this.#pageClass);
+      this.#pageClass = pageClass;
+      const carved = new Int32Array(size);
+      carved.set(this.#pageCarved);
+      this.#pageCarved = carved;
+    }
+    const buffer = new ArrayBuffer(this.#pageSize);
+    this.#pageU8.push(new Uint8Array(buffer));
+    this.#pageU32.push(new Uint32Array(buffer));
+    this.#pageF64.push(new Float64Array(buffer));
+    this.#pageChunkSize[p] = this.#chunkSizes[cls]!;
+    this.#pageClass[p] = cls;
+    this.#pageCarved[p] = 0;
+    this.#classPages[cls]++;
+    this.#classCurrentPage[cls] = p;
+    return p;
+  }
+
+  // ---------------------------------------------------------------- LRU
+
+  #setLruPrev(h: number, v: number): void {
+    const p = h >>> this.#chunkBits;
+    this.#pageU32[p]![(((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2) + W_LRU_PREV] = v;
+  }
+
+  #setLruNext(h: number, v: number): void {
+    const p = h >>> this.#chunkBits;
+    this.#pageU32[p]![(((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2) + W_LRU_NEXT] = v;
+  }
+
+  #lruPushHead(h: number, cls: number, u32: Uint32Array, w: number): void {
+    const head = this.#lruHead[cls]!;
+    u32[w + W_LRU_PREV] = 0;
+    u32[w + W_LRU_NEXT] = head;
+    if (head !== 0) this.#setLruPrev(head, h);
+    else this.#lruTail[cls] = h;
+    this.#lruHead[cls] = h;
+  }
+
+  #lruRemove(cls: number, u32: Uint32Array, w: number): void {
+    const prev = u32[w + W_LRU_PREV]!;
+    const next = u32[w + W_LRU_NEXT]!;
+    if (prev !== 0) this.#setLruNext(prev, next);
+    else this.#lruHead[cls] = next;
+    if (next !== 0) this.#setLruPrev(next, prev);
+    else this.#lruTail[cls] = prev;
+  }
+
+  #lruBump(h: number, cls: number, u32: Uint32Array, w: number): void {
+    if (this.#lruHead[cls] === h) return;
+    this.#lruRemove(cls, u32, w);
+    this.#lruPushHead(h, cls, u32, w);
+  }
+
+  // ---------------------------------------------------------------- hash index
+
+  #hashInsert(h: number, hash: number, u32: Uint32Array, w: number): void {
+    if (this.#oldBuckets !== null) this.#migrateBuckets(HASH_MIGRATE_PER_INSERT);
+    const i = this.#slotIndex(hash);
+    const table = this.#slotTable;
+    u32[w + W_HASH_NEXT] = table[i]!;
+    table[i] = h;
+  }
+
+  #hashRemove(h: number, hash: number): void {
+    const i = this.#slotIndex(hash);
+    const table = this.#slotTable;
+    let cur = table[i]!;
+    if (cur === h) {
+      table[i] = this.#hashNextOf(h);
+      return;
+    }
+    while (cur !== 0) {
+      const next = this.#hashNextOf(cur);
+      if (next === h) {
+        const p = cur >>> this.#chunkBits;
+        this.#pageU32[p]![(((cur & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2) + W_HASH_NEXT] = this.#hashNextOf(h);
+        return;
+      }
+      cur = next;
+    }
+  }
+
+  #hashNextOf(h: number): number {
+    const p = h >>> this.#chunkBits;
+    return this.#pageU32[p]![(((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2) + W_HASH_NEXT]!;
+  }
+
+  #startHashExpansion(): void {
+    this.#oldBuckets = this.#buckets;
+    this.#hashPower++;
+    this.#buckets = new Uint32Array(1 << this.#hashPower);
+    this.#hashMask = (1 << this.#hashPower) - 1;
+    this.#expandBucket = 0;
+  }
+
+  /** Moves up to `count` old buckets into the new table; ends the expansion after the last one. */
+  #migrateBuckets(count: number): void {
+    const old = this.#oldBuckets!;
+    const table = this.#buckets;
+    const mask = this.#hashMask;
+    const cb = this.#chunkBits;
+    const cm = this.#chunkMask;
+    let i = this.#expandBucket;
+    const end = Math.min(old.length, i + count);
+    for (; i < end; i++) {
+      let h = old[i]!;
+      old[i] = 0;
+      while (h !== 0) {
+        const p = h >>> cb;
+        const w = ((h & cm) * this.#pageChunkSize[p]!) >>> 2;
+        const u32 = this.#pageU32[p]!;
+        const next = u32[w + W_HASH_NEXT]!;
+        const j = u32[w + W_HASH]! & mask;
+        u32[w + W_HASH_NEXT] = table[j]!;
+        table[j] = h;
+        h = next;
+      }
+    }
+    if (i >= old.length) {
+      this.#oldBuckets = null;
+      this.#expandBucket = 0;
+    } else {
+      this.#expandBucket = i;
+    }
+  }
+}
