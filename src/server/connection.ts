@@ -14,22 +14,33 @@ import type { ServerContext } from './server-context';
 const BINARY_REQUEST_MAGIC = 0x80;
 
 export interface ConnectionLimits {
-  /** Pause reading when more replies than this are outstanding. */
-  maxPendingReplies: number;
-  /** Pause reading when more unsent bytes than this sit in the socket. */
+  /** Ops (keys) a connection may have in flight or waiting to be written before requests wait. */
+  maxInFlightOps: number;
+  /** Unsent output above which requests wait. */
   maxUnsentBytes: number;
 }
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
-  maxPendingReplies: 4096,
-  maxUnsentBytes: 8 * 1024 * 1024,
+  maxInFlightOps: 256,
+  maxUnsentBytes: 4 * 1024 * 1024,
 };
 
-interface ProtocolSession {
+/**
+ * A protocol's conversation. It asks `mayDispatch()` before sending work to
+ * the shards; when refused it keeps the parsed requests, in order, until
+ * `resume()`.
+ */
+export interface ProtocolSession {
   push(chunk: Buffer): void;
+  resume(): void;
+  readonly hasDeferred: boolean;
 }
 
-export class Connection implements ReplyOutput {
+export interface DispatchGate {
+  mayDispatch(): boolean;
+}
+
+export class Connection implements ReplyOutput, DispatchGate {
   private readonly queue = new ReplyQueue(this);
   private session: ProtocolSession | null = null;
   private paused = false;
@@ -43,7 +54,7 @@ export class Connection implements ReplyOutput {
   ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.maybeResume());
+    socket.on('drain', () => this.onProgress());
     socket.on('error', (err) => this.onSocketError(err));
     socket.on('close', () => this.onClose());
     socket.on('end', () => this.onPeerEnd());
@@ -78,7 +89,11 @@ export class Connection implements ReplyOutput {
       socket.uncork();
     }
     this.context.stats.bytesWritten += bytes;
-    this.maybeResume();
+    this.onProgress();
+  }
+
+  mayDispatch(): boolean {
+    return this.queue.pendingWeight < this.limits.maxInFlightOps && this.socket.writableLength < this.limits.maxUnsentBytes;
   }
 
   closeAfterReplies(): void {
@@ -94,7 +109,7 @@ export class Connection implements ReplyOutput {
         this.socket.destroy();
         return;
       }
-      this.session = new MemcacheTextSession(this.queue, this.context, {
+      this.session = new MemcacheTextSession(this.queue, this, this.context, {
         maxItemSize: this.context.config.maxItemSize,
         maxLineLength: 2048,
         // Our own bounds where memcached has none: a 100k-key multi-get of short keys fits.
@@ -106,18 +121,19 @@ export class Connection implements ReplyOutput {
     this.maybePause();
   }
 
+  /** Stop reading while parsed requests wait: what is already read bounds what we hold. */
   private maybePause(): void {
-    if (this.paused || this.closed) return;
-    if (this.queue.pending > this.limits.maxPendingReplies || this.socket.writableLength > this.limits.maxUnsentBytes) {
-      this.paused = true;
-      this.context.stats.connYields++;
-      this.socket.pause();
-    }
+    if (this.paused || this.closed || this.session === null || !this.session.hasDeferred) return;
+    this.paused = true;
+    this.context.stats.connYields++;
+    this.socket.pause();
   }
 
-  private maybeResume(): void {
-    if (!this.paused || this.closed) return;
-    if (this.queue.pending <= this.limits.maxPendingReplies / 2 && this.socket.writableLength <= this.limits.maxUnsentBytes / 2) {
+  /** Replies went out or the socket drained: release waiting requests, then read again. */
+  private onProgress(): void {
+    if (this.closed || this.session === null) return;
+    if (this.session.hasDeferred && this.mayDispatch()) this.session.resume();
+    if (this.paused && !this.session.hasDeferred) {
       this.paused = false;
       this.socket.resume();
     }

@@ -16,6 +16,7 @@ import type {
 import { encodeStats, encodeValue, Replies, textLine } from '../protocol/memcache/reply-encoder';
 import { OpCode, type ReplySink, type Router, type ShardReply, type StorageOpCode } from '../router/router';
 import { StoreStatus } from '../store/types';
+import type { DispatchGate, ProtocolSession } from './connection';
 import type { ReplyQueue, ReplySlot } from './reply-queue';
 import type { ServerContext } from './server-context';
 
@@ -185,20 +186,28 @@ class BroadcastReply implements ReplySink {
 /** Swallows replies of `noreply` commands. */
 const IGNORE_REPLY: ReplySink = { onShardReply() {} };
 
-export class MemcacheTextSession {
+type ParsedEvent = { request: MemcacheTextRequest; error: null } | { request: null; error: ParseErrorEvent };
+
+export class MemcacheTextSession implements ProtocolSession {
   private readonly parser: MemcacheTextParser;
   private readonly router: Router;
+  /** Parsed events waiting for the gate, in arrival order (errors too, to keep reply order). */
+  private deferred: ParsedEvent[] = [];
+  private deferredHead = 0;
+  /** resume() writes replies, which report progress, which calls resume(): run one loop at a time. */
+  private resuming = false;
 
   constructor(
     private readonly queue: ReplyQueue,
+    private readonly gate: DispatchGate,
     private readonly context: ServerContext,
     limits: TextParserLimits,
   ) {
     this.router = context.router;
     this.parser = new MemcacheTextParser(
       {
-        onRequest: (request) => this.onRequest(request),
-        onError: (event) => this.onParseError(event),
+        onRequest: (request) => (this.mustDefer() ? this.deferred.push({ request, error: null }) : this.onRequest(request)),
+        onError: (error) => (this.mustDefer() ? this.deferred.push({ request: null, error }) : this.onParseError(error)),
       },
       limits,
     );
@@ -206,6 +215,37 @@ export class MemcacheTextSession {
 
   push(chunk: Buffer): void {
     this.parser.push(chunk);
+  }
+
+  get hasDeferred(): boolean {
+    return this.deferredHead < this.deferred.length;
+  }
+
+  resume(): void {
+    if (this.resuming) return;
+    this.resuming = true;
+    try {
+      this.drainDeferred();
+    } finally {
+      this.resuming = false;
+    }
+  }
+
+  private drainDeferred(): void {
+    while (this.hasDeferred && this.gate.mayDispatch()) {
+      const event = this.deferred[this.deferredHead]!;
+      this.deferred[this.deferredHead++] = undefined as unknown as ParsedEvent;
+      if (event.request !== null) this.onRequest(event.request);
+      else this.onParseError(event.error);
+    }
+    if (!this.hasDeferred) {
+      this.deferred = [];
+      this.deferredHead = 0;
+    }
+  }
+
+  private mustDefer(): boolean {
+    return this.hasDeferred || !this.gate.mayDispatch();
   }
 
   private onParseError(event: ParseErrorEvent): void {
@@ -263,7 +303,7 @@ export class MemcacheTextSession {
     const withCas = request.command === 'gets' || request.command === 'gats';
     const touching = request.command === 'gat' || request.command === 'gats';
     if (request.keys.length === 0) return this.queue.immediate(Replies.END); // `gat 10` with no key
-    const sink = new RetrievalReply(this.queue, this.queue.reserve(), request.keys, withCas);
+    const sink = new RetrievalReply(this.queue, this.queue.reserve(request.keys.length), request.keys, withCas);
     const expiresAt = touching ? this.expiresAt(request.exptime) : 0;
     const keys = request.keys;
     for (let i = 0; i < keys.length; i++) {

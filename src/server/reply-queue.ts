@@ -17,12 +17,16 @@ export class ReplySlot {
   done = false;
   /** A close marker: when it reaches the head, the connection ends. */
   close = false;
+  /** Ops this reply waits on (keys of a multi-get), for the in-flight bound. */
+  weight = 1;
 }
 
 export class ReplyQueue {
   private readonly slots: ReplySlot[] = [];
   private head = 0;
   private closed = false;
+  /** Sum of the weights of slots not yet written: ops in flight or replies held. */
+  pendingWeight = 0;
 
   constructor(private readonly out: ReplyOutput) {}
 
@@ -32,8 +36,10 @@ export class ReplyQueue {
   }
 
   /** Reserves the next slot in order. */
-  reserve(): ReplySlot {
+  reserve(weight = 1): ReplySlot {
     const slot = new ReplySlot();
+    slot.weight = weight;
+    this.pendingWeight += weight;
     this.slots.push(slot);
     return slot;
   }
@@ -73,6 +79,7 @@ export class ReplyQueue {
       const slot = slots[this.head]!;
       if (!slot.done) break;
       this.head++;
+      this.pendingWeight -= slot.weight;
       if (slot.close) {
         if (chunks !== null) this.out.writeReplies(chunks);
         this.closed = true;
