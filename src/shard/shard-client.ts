@@ -155,11 +155,18 @@ export class ShardClient implements ShardTransportEvents {
     this.failAllPending();
   }
 
+  /**
+   * Fails the ops pending now. Only those: a failed sink may let its connection
+   * dispatch waiting requests, which join the queue (and the fresh batch)
+   * during this loop and must get real replies.
+   */
   private failAllPending(): void {
     const failure = new ReplyBatchReader();
     failure.status = SHARD_FAILED_STATUS;
-    let sink: ReplySink | undefined;
-    while ((sink = this.pending.shift()) !== undefined) this.deliver(sink, this.pending.lastTag, failure);
+    for (let lost = this.pending.size; lost > 0; lost--) {
+      const sink = this.pending.shift()!;
+      this.deliver(sink, this.pending.lastTag, failure);
+    }
   }
 
   async close(): Promise<void> {
