@@ -40,11 +40,45 @@ export interface DispatchGate {
   mayDispatch(): boolean;
 }
 
+/**
+ * Collects the connections that have output this turn and writes each once,
+ * in the check phase: replies from every shard's batch in this loop iteration
+ * leave in one write per connection. (On loopback a write syscall also pays
+ * for the receiver's TCP work, so the count of writes is what costs.)
+ */
+class OutputFlusher {
+  private readonly dirty: Connection[] = [];
+  private scheduled = false;
+
+  add(connection: Connection): void {
+    this.dirty.push(connection);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const dirty = this.dirty;
+    // A flush can make a connection dirty again (resume → immediate reply): take the list first.
+    const connections = dirty.splice(0, dirty.length);
+    for (const c of connections) c.flushOutput();
+  }
+}
+
+const outputFlusher = new OutputFlusher();
+/** Output up to this size is joined into one buffer (one copy, one write); larger goes out corked. */
+const CONCAT_LIMIT = 64 * 1024;
+
 export class Connection implements ReplyOutput, DispatchGate {
   private readonly queue = new ReplyQueue(this);
   private session: ProtocolSession | null = null;
   private paused = false;
   private closed = false;
+  private outChunks: Buffer[] = [];
+  private outBytes = 0;
+  private outScheduled = false;
+  private endAfterOutput = false;
 
   constructor(
     private readonly socket: Socket,
@@ -75,30 +109,53 @@ export class Connection implements ReplyOutput, DispatchGate {
 
   writeReplies(chunks: Buffer[]): void {
     if (this.closed) return;
+    for (const chunk of chunks) {
+      this.outChunks.push(chunk);
+      this.outBytes += chunk.length;
+    }
+    if (!this.outScheduled) {
+      this.outScheduled = true;
+      outputFlusher.add(this);
+    }
+  }
+
+  /** Writes everything gathered this turn (called by the flusher). */
+  flushOutput(): void {
+    this.outScheduled = false;
+    if (this.closed) return;
+    const chunks = this.outChunks;
+    const bytes = this.outBytes;
+    this.outChunks = [];
+    this.outBytes = 0;
     const socket = this.socket;
-    let bytes = 0;
     if (chunks.length === 1) {
-      bytes = chunks[0]!.length;
       socket.write(chunks[0]!);
-    } else {
+    } else if (chunks.length > 1 && bytes <= CONCAT_LIMIT) {
+      socket.write(Buffer.concat(chunks, bytes));
+    } else if (chunks.length > 1) {
       socket.cork();
-      for (const chunk of chunks) {
-        bytes += chunk.length;
-        socket.write(chunk);
-      }
+      for (const chunk of chunks) socket.write(chunk);
       socket.uncork();
     }
     this.context.stats.bytesWritten += bytes;
+    if (this.endAfterOutput) {
+      socket.end();
+      return;
+    }
     this.onProgress();
   }
 
   mayDispatch(): boolean {
-    return this.queue.pendingWeight < this.limits.maxInFlightOps && this.socket.writableLength < this.limits.maxUnsentBytes;
+    return (
+      this.queue.pendingWeight < this.limits.maxInFlightOps &&
+      this.socket.writableLength + this.outBytes < this.limits.maxUnsentBytes
+    );
   }
 
   closeAfterReplies(): void {
     if (this.closed) return;
-    this.socket.end();
+    this.endAfterOutput = true;
+    if (!this.outScheduled) this.flushOutput();
   }
 
   private onData(chunk: Buffer): void {

@@ -19,7 +19,7 @@ export interface ShardLoopOptions {
   crawlerSliceChunks: number;
 }
 
-const SPINS_BEFORE_SLEEP = 2000;
+const SPINS_BEFORE_SLEEP = 200;
 
 export function runShardLoop(o: ShardLoopOptions): never {
   let lastCrawl = Date.now();
