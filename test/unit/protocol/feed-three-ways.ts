@@ -12,17 +12,9 @@ export interface PushDecoder {
 /** Builds a fresh decoder that appends what it reports to `events`. */
 export type DecoderFactory<E> = (events: E[]) => PushDecoder;
 
-/** mulberry32: a tiny seeded PRNG, so failing splits reproduce. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../helpers/prng';
+
+export { mulberry32 };
 
 /** Cuts `bytes` into chunks of 1..maxChunk bytes chosen by `seed`. Each chunk is a copy, like a fresh socket read. */
 export function randomSplits(bytes: Buffer, seed: number, maxChunk: number): Buffer[] {
