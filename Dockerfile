@@ -43,5 +43,7 @@ STOPSIGNAL SIGTERM
 # `docker run --health-cmd` (or SHARDCACHE_PORT instead of -p).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "const s=require('net').connect(+(process.env.SHARDCACHE_PORT||11211),'127.0.0.1');let r='';s.setTimeout(4000,()=>process.exit(1));s.on('error',()=>process.exit(1));s.on('connect',()=>s.write('version\\r\\n'));s.on('data',d=>{r+=d;if(r.includes('\\n'))process.exit(r.startsWith('VERSION ')?0:1)});s.on('end',()=>process.exit(1))"]
-ENTRYPOINT ["node", "dist/src/main.js"]
+# A 4 MB young-generation semi-space keeps the front thread's V8 heap from growing
+# ~30 MB under load, at no measured throughput cost (the same flag as `npm start`).
+ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/src/main.js"]
 CMD ["-l", "0.0.0.0"]

@@ -64,7 +64,10 @@ describe('Dockerfile', () => {
     expect(instruction('USER')).toEqual(['node']);
     expect(instruction('EXPOSE')).toEqual(['11211']);
     expect(instruction('STOPSIGNAL')).toEqual(['SIGTERM']);
-    expect(JSON.parse(instruction('ENTRYPOINT')[0]!)).toEqual(['node', 'dist/src/main.js']);
+    // Same node flags as `npm start`, then the compiled entry point.
+    const startScript = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    expect(JSON.parse(instruction('ENTRYPOINT')[0]!)).toEqual(startScript.split(' '));
+    expect(startScript.split(' ').at(-1)).toBe('dist/src/main.js');
     expect(JSON.parse(instruction('CMD')[0]!)).toEqual(['-l', '0.0.0.0']);
     expect(instruction('ENV')).toContain('SHARDCACHE_LISTEN=0.0.0.0');
     expect(fs.existsSync(path.join(ROOT, 'src', 'main.ts'))).toBe(true);
