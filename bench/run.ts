@@ -1,18 +1,29 @@
 /**
  * `npm run bench`: shardcache side by side with Debian's memcached (-t 2, same
- * -m) on 127.0.0.1, driven by the same load generator, alternating A B A B
- * over several rounds; prints medians, ratios, server CPU µs per op, and RSS
- * per item at 1M items. Writes the table to bench/results/<date>.md.
- *   node dist/bench/run.js [--seconds 5] [--rounds 3] [--connections 50] [--skip-memory]
+ * -m) on 127.0.0.1, as named presets (`--list`, `--scenario a,b`):
+ * throughput presets driven by our load generator (and one by memaslap),
+ * alternating A B A B over several rounds, printing medians, ratios
+ * shardcache/memcached and server CPU µs per op; memory presets (RSS per item
+ * at 1M and 5M items, `stats bytes` vs RSS, a multi-get storm); tail latency
+ * with 10k vs 5M items resident. Writes bench/results/<name>.md and a PNG
+ * chart of the ratios.
+ *   node dist/bench/run.js [--quick] [--seconds 4] [--rounds 3] [--connections 50]
+ *                          [--scenario a,b] [--list] [--skip-memory] [--memory-items N]
+ *                          [--big-items N] [--out NAME]
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { primeKeys, runLoad, type LoadResult } from './lib/loadgen';
+import { writeRatioChart, type RatioBar } from './lib/chart';
+import { multiGetStorm, primeKeys, runLoad, type LoadOptions, type LoadResult } from './lib/loadgen';
+import { memaslapArgs, memaslapBinary, runMemaslap } from './lib/memaslap';
 import {
   cpuSeconds,
   memcachedVersion,
   rssBytes,
+  rssSampler,
+  serverStats,
+  shardcacheNodeFlags,
   startMemcached,
   startShardcache,
   stopServer,
@@ -25,37 +36,239 @@ interface Args {
   connections: number;
   skipMemory: boolean;
   memoryItems: number;
+  bigItems: number;
+  stormKeys: number;
+  storms: number;
+  scenarios: string[] | null;
+  list: boolean;
+  quick: boolean;
+  out: string | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seconds: 5, rounds: 3, connections: 50, skipMemory: false, memoryItems: 1_000_000 };
+  const quick = argv.includes('--quick');
+  const args: Args = {
+    seconds: quick ? 2 : 4,
+    rounds: quick ? 1 : 3,
+    connections: 50,
+    skipMemory: false,
+    memoryItems: 1_000_000,
+    bigItems: quick ? 1_000_000 : 5_000_000,
+    stormKeys: 100_000,
+    storms: 3,
+    scenarios: null,
+    list: false,
+    quick,
+    out: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--seconds') args.seconds = Number(argv[++i]);
-    else if (a === '--rounds') args.rounds = Number(argv[++i]);
-    else if (a === '--connections') args.connections = Number(argv[++i]);
-    else if (a === '--memory-items') args.memoryItems = Number(argv[++i]);
+    const num = (): number => {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v <= 0) throw new Error(`${a} needs a positive number`);
+      return v;
+    };
+    if (a === '--seconds') args.seconds = num();
+    else if (a === '--rounds') args.rounds = num();
+    else if (a === '--connections') args.connections = num();
+    else if (a === '--memory-items') args.memoryItems = num();
+    else if (a === '--big-items') args.bigItems = num();
+    else if (a === '--storm-keys') args.stormKeys = num();
+    else if (a === '--storms') args.storms = num();
     else if (a === '--skip-memory') args.skipMemory = true;
-    else throw new Error(`unknown argument ${a}`);
+    else if (a === '--quick') args.quick = true;
+    else if (a === '--list') args.list = true;
+    else if (a === '--out') args.out = argv[++i] ?? null;
+    else if (a === '--scenario' || a === '--scenarios') args.scenarios = (argv[++i] ?? '').split(',').filter((s) => s !== '');
+    else throw new Error(`unknown argument ${a} (see --list and bench/README.md)`);
   }
   return args;
 }
 
-interface Scenario {
-  name: string;
-  pipeline: number;
-  getRatio: number;
-  valueSize: number;
-  keySpace: number;
+/** Servers started for a group of presets: extra args for each (memcached also gets -t 2). */
+interface ServerGroup {
+  id: string;
+  shardcache: string[];
+  memcached: string[];
 }
 
+const GROUPS = {
+  default: { id: 'default', shardcache: ['-m', '1024'], memcached: ['-t', '2', '-m', '1024'] },
+  conns: { id: 'conns', shardcache: ['-m', '1024', '-c', '2048'], memcached: ['-t', '2', '-m', '1024', '-c', '2048'] },
+  m64: { id: 'm64', shardcache: ['-m', '64'], memcached: ['-t', '2', '-m', '64'] },
+  memaslap: { id: 'memaslap', shardcache: ['-m', '1024'], memcached: ['-t', '2', '-m', '1024'] },
+} satisfies Record<string, ServerGroup>;
+
+interface LoadScenario {
+  kind: 'loadgen';
+  id: string;
+  /** Table label. The first two are quoted elsewhere: keep them as they are. */
+  name: string;
+  description: string;
+  group: ServerGroup;
+  /** Keys written before the rounds so that gets hit (null: none). */
+  prime: { count: number; valueSize: number } | null;
+  load: Omit<LoadOptions, 'host' | 'port' | 'seconds' | 'threads' | 'seed' | 'connections'> & { connections?: number };
+}
+
+interface MemaslapScenario {
+  kind: 'memaslap';
+  id: string;
+  name: string;
+  description: string;
+  group: ServerGroup;
+}
+
+interface PhaseScenario {
+  kind: 'memory' | 'storm' | 'memory-big' | 'tail';
+  id: string;
+  name: string;
+  description: string;
+}
+
+type Scenario = LoadScenario | MemaslapScenario | PhaseScenario;
+
+const PRIME_32 = { count: 100_000, valueSize: 32 };
+const PRIME_1K = { count: 100_000, valueSize: 1024 };
+
+/** In run order (presets sharing a server group run on the same two servers). */
 const SCENARIOS: Scenario[] = [
-  { name: 'get:set 10:1, 32 B, pipeline 1', pipeline: 1, getRatio: 10 / 11, valueSize: 32, keySpace: 100_000 },
-  { name: 'get:set 10:1, 32 B, pipeline 16', pipeline: 16, getRatio: 10 / 11, valueSize: 32, keySpace: 100_000 },
+  {
+    kind: 'loadgen',
+    id: 'mix10-32b-p1',
+    name: 'get:set 10:1, 32 B, pipeline 1',
+    description: 'get:set 10:1, 32 B values, 100k primed keys, uniform, pipeline 1 (the original preset)',
+    group: GROUPS.default,
+    prime: PRIME_32,
+    load: { pipeline: 1, getRatio: 10 / 11, valueSize: 32, keySpace: 100_000 },
+  },
+  {
+    kind: 'loadgen',
+    id: 'mix10-32b-p16',
+    name: 'get:set 10:1, 32 B, pipeline 16',
+    description: 'same at pipeline 16 (the original preset)',
+    group: GROUPS.default,
+    prime: PRIME_32,
+    load: { pipeline: 16, getRatio: 10 / 11, valueSize: 32, keySpace: 100_000 },
+  },
+  {
+    kind: 'loadgen',
+    id: 'mix9-32b-p1',
+    name: 'get:set 9:1, 32 B, pipeline 1',
+    description: 'get:set 9:1, 32 B values, 100k primed keys, uniform, pipeline 1 (a target)',
+    group: GROUPS.default,
+    prime: PRIME_32,
+    load: { pipeline: 1, getRatio: 0.9, valueSize: 32, keySpace: 100_000 },
+  },
+  {
+    kind: 'loadgen',
+    id: 'mix9-32b-p16',
+    name: 'get:set 9:1, 32 B, pipeline 16',
+    description: 'same at pipeline 16 (a target)',
+    group: GROUPS.default,
+    prime: PRIME_32,
+    load: { pipeline: 16, getRatio: 0.9, valueSize: 32, keySpace: 100_000 },
+  },
+  {
+    kind: 'loadgen',
+    id: 'multiget-100',
+    name: 'multi-get 100 keys, 32 B, pipeline 1',
+    description: 'every request `get k1 … k100` (uniform keys out of 100k primed, 32 B), pipeline 1; ops = requests',
+    group: GROUPS.default,
+    prime: PRIME_32,
+    load: { pipeline: 1, getRatio: 1, valueSize: 32, keySpace: 100_000, keysPerGet: 100 },
+  },
+  {
+    kind: 'loadgen',
+    id: 'zipf-p16',
+    name: 'get:set 9:1, 32 B, Zipf 0.99, pipeline 16',
+    description: 'get:set 9:1, 32 B, keys Zipf-distributed (s = 0.99, seeded) over 100k primed keys, pipeline 16',
+    group: GROUPS.default,
+    prime: PRIME_32,
+    load: { pipeline: 16, getRatio: 0.9, valueSize: 32, keySpace: 100_000, keyDistribution: 'zipf', zipfS: 0.99 },
+  },
+  {
+    kind: 'loadgen',
+    id: 'mix9-1k-p1',
+    name: 'get:set 9:1, 1 KB, pipeline 1',
+    description: 'get:set 9:1, 1 KB values, 100k keys primed with 1 KB, pipeline 1',
+    group: GROUPS.default,
+    prime: PRIME_1K,
+    load: { pipeline: 1, getRatio: 0.9, valueSize: 1024, keySpace: 100_000 },
+  },
+  {
+    kind: 'loadgen',
+    id: 'mix9-1k-p16',
+    name: 'get:set 9:1, 1 KB, pipeline 16',
+    description: 'same at pipeline 16',
+    group: GROUPS.default,
+    prime: PRIME_1K,
+    load: { pipeline: 16, getRatio: 0.9, valueSize: 1024, keySpace: 100_000 },
+  },
+  {
+    kind: 'loadgen',
+    id: 'idle-1000',
+    name: '1,000 conns (950 idle), get:set 9:1, 32 B, pipeline 1',
+    description: '950 connections opened first and left silent + 50 active at pipeline 1, get:set 9:1, 32 B; both servers -c 2048',
+    group: GROUPS.conns,
+    prime: PRIME_32,
+    load: { pipeline: 1, getRatio: 0.9, valueSize: 32, keySpace: 100_000, connections: 50, idleConnections: 950 },
+  },
+  {
+    kind: 'loadgen',
+    id: 'set-evict-1k',
+    name: '100% set, 1 KB, -m 64 (evicting), pipeline 16',
+    description: 'only sets of 1 KB values over 1M keys with both servers at -m 64, so every run evicts; evictions from `stats`',
+    group: GROUPS.m64,
+    prime: null,
+    load: { pipeline: 16, getRatio: 0, valueSize: 1024, keySpace: 1_000_000 },
+  },
+  {
+    kind: 'memaslap',
+    id: 'memaslap',
+    name: 'memaslap -T 1 -c 50 -X 32 (get:set 9:1)',
+    description: 'Debian memaslap (memcaslap) -T 1 -c 50 -t <seconds>s -X 32, its default get:set 9:1, text protocol; its TPS line',
+    group: GROUPS.memaslap,
+  },
+  {
+    kind: 'memory',
+    id: 'memory-1m',
+    name: 'memory at 1M items',
+    description: 'RSS delta per item after 1M sets (14 B keys, 100 B values) on fresh servers (-m 1024), and RSS ÷ `stats bytes`',
+  },
+  {
+    kind: 'storm',
+    id: 'storm',
+    name: 'multi-get storm',
+    description: 'RSS before, peak during and after 3 storms of one connection sending `get` with 100k keys (100 B values, all hits)',
+  },
+  {
+    kind: 'memory-big',
+    id: 'memory-5m',
+    name: 'memory at 5M items',
+    description: 'RSS delta per item after 5M sets (14 B keys, 100 B values; servers -m 2048) and RSS ÷ `stats bytes`',
+  },
+  {
+    kind: 'tail',
+    id: 'tail-latency',
+    name: 'tail latency vs data size',
+    description: 'get-only, pipeline 1, 50 conns, uniform keys: p50/p99/p99.9 with 10k items resident vs 5M (same servers, -m 2048)',
+  },
 ];
 
 interface Measured extends LoadResult {
   cpuUsPerOp: number;
+  evictions: number;
+}
+
+interface Summary {
+  ops: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  cpu: number;
+  errors: number;
+  notes: string;
 }
 
 function median(values: number[]): number {
@@ -64,107 +277,398 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function measure(server: ServerUnderTest, scenario: Scenario, args: Args): Promise<Measured> {
+const MiB = 1048576;
+const mib = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const log = (text: string): void => void process.stderr.write(`${text}\n`);
+
+function human(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(0)}k`;
+  return String(Math.round(n));
+}
+
+async function startPair(group: ServerGroup): Promise<ServerUnderTest[]> {
+  const shardcache = await startShardcache(group.shardcache);
+  const memcached = await startMemcached(group.memcached);
+  return [shardcache, ...(memcached === null ? [] : [memcached])];
+}
+
+async function stopAll(servers: ServerUnderTest[]): Promise<void> {
+  for (const s of servers) await stopServer(s);
+}
+
+async function measureLoad(server: ServerUnderTest, scenario: LoadScenario, args: Args): Promise<Measured> {
+  const statsBefore = await serverStats(server.port);
   const cpuBefore = cpuSeconds(server.pid);
   const result = await runLoad({
     host: '127.0.0.1',
     port: server.port,
     connections: args.connections,
-    pipeline: scenario.pipeline,
     seconds: args.seconds,
-    getRatio: scenario.getRatio,
-    valueSize: scenario.valueSize,
-    keySpace: scenario.keySpace,
     threads: 1,
     seed: 42,
+    ...scenario.load,
   });
   const cpu = cpuSeconds(server.pid) - cpuBefore;
-  return { ...result, cpuUsPerOp: result.ops > 0 ? (cpu * 1e6) / result.ops : 0 };
+  const statsAfter = await serverStats(server.port);
+  const evictions = Number(statsAfter.evictions ?? 0) - Number(statsBefore.evictions ?? 0);
+  return { ...result, cpuUsPerOp: result.ops > 0 ? (cpu * 1e6) / result.ops : 0, evictions };
 }
 
-async function throughput(args: Args, lines: string[]): Promise<void> {
-  const shardcache = await startShardcache(['-m', '1024']);
-  const memcached = await startMemcached(['-t', '2', '-m', '1024']);
-  const servers = [shardcache, ...(memcached === null ? [] : [memcached])];
+function summarizeLoad(scenario: LoadScenario, rs: Measured[]): Summary {
+  const notes: string[] = [];
+  const gets = rs.reduce((n, r) => n + r.hits + r.misses, 0);
+  if (gets > 0) {
+    const keysPerGet = scenario.load.keysPerGet ?? 1;
+    const values = rs.reduce((n, r) => n + r.values, 0);
+    notes.push(`key hits ${((100 * values) / (gets * keysPerGet)).toFixed(1)}%`);
+    if (keysPerGet > 1) notes.push(`${human(median(rs.map((r) => r.values / r.seconds)))} keys/s`);
+  }
+  if (scenario.load.idleConnections !== undefined) notes.push(`${Math.min(...rs.map((r) => r.idleOpen))} idle open`);
+  const evictions = median(rs.map((r) => r.evictions));
+  if (evictions > 0 || scenario.load.getRatio === 0) notes.push(`evictions ${human(evictions)}/run`);
+  const firstError = rs.find((r) => r.firstError !== '')?.firstError;
+  if (firstError !== undefined) notes.push(`first error reply: \`${firstError.replace(/[`|]/g, ' ')}\``);
+  return {
+    ops: median(rs.map((r) => r.opsPerSec)),
+    p50: median(rs.map((r) => r.p50us)),
+    p99: median(rs.map((r) => r.p99us)),
+    p999: median(rs.map((r) => r.p999us)),
+    cpu: median(rs.map((r) => r.cpuUsPerOp)),
+    errors: rs.reduce((n, r) => n + r.errors, 0),
+    notes: notes.join(', '),
+  };
+}
+
+interface MemaslapMeasured {
+  opsPerSec: number;
+  cpuUsPerOp: number;
+  getMisses: number;
+}
+
+async function measureMemaslap(server: ServerUnderTest, args: Args): Promise<MemaslapMeasured> {
+  const cpuBefore = cpuSeconds(server.pid);
+  const r = await runMemaslap({ port: server.port, seconds: Math.round(args.seconds), threads: 1, concurrency: args.connections, valueSize: 32 });
+  const cpu = cpuSeconds(server.pid) - cpuBefore;
+  return { opsPerSec: r.opsPerSec, cpuUsPerOp: r.ops > 0 ? (cpu * 1e6) / r.ops : 0, getMisses: r.getMisses };
+}
+
+interface Report {
+  lines: string[];
+  throughputRows: string[];
+  ratioRows: string[];
+  bars: RatioBar[];
+  skipped: string[];
+}
+
+function recordRatios(report: Report, scenario: { name: string }, a: Summary | undefined, b: Summary | undefined): void {
+  if (a === undefined || b === undefined || b.ops === 0) return;
+  const p99 = a.p99 > 0 && b.p99 > 0 ? `${(a.p99 / b.p99).toFixed(2)}×` : '–';
+  report.ratioRows.push(`| ${scenario.name} | ${(a.ops / b.ops).toFixed(2)}× | ${p99} | ${(a.cpu / b.cpu).toFixed(2)}× |`);
+  report.bars.push({ scenario: scenario.name, ratio: a.ops / b.ops });
+}
+
+async function runThroughputGroup(scenarios: (LoadScenario | MemaslapScenario)[], args: Args, report: Report): Promise<void> {
+  const group = scenarios[0]!.group;
+  const servers = await startPair(group);
+  const primed = new Map<string, string>();
   try {
-    for (const s of servers) await primeKeys('127.0.0.1', s.port, 100_000, 32);
-    lines.push(
-      '| scenario | server | ops/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/op | errors |',
-      '|---|---|---:|---:|---:|---:|---:|---:|',
-    );
-    const ratios: string[] = [];
-    for (const scenario of SCENARIOS) {
-      const results = new Map<string, Measured[]>();
-      for (let round = 0; round < args.rounds; round++) {
+    for (const scenario of scenarios) {
+      if (scenario.kind === 'memaslap' && memaslapBinary() === null) {
+        const why = `${scenario.id}: skipped, memaslap is not installed (apt-get install libmemcached-tools provides /usr/bin/memcaslap)`;
+        report.skipped.push(why);
+        log(`  ${why}`);
+        continue;
+      }
+      if (scenario.kind === 'loadgen' && scenario.prime !== null) {
+        const key = JSON.stringify(scenario.prime);
         for (const s of servers) {
-          const r = await measure(s, scenario, args);
-          results.set(s.name, [...(results.get(s.name) ?? []), r]);
-          process.stderr.write(`  ${scenario.name} round ${round + 1} ${s.name}: ${r.opsPerSec} ops/s p99 ${r.p99us} µs cpu ${r.cpuUsPerOp.toFixed(1)} µs/op\n`);
+          if (primed.get(s.name) === key) continue;
+          await primeKeys('127.0.0.1', s.port, scenario.prime.count, scenario.prime.valueSize);
+          primed.set(s.name, key);
         }
       }
-      const medians = new Map<string, Record<string, number>>();
-      for (const [name, rs] of results) {
-        const m = {
-          ops: median(rs.map((r) => r.opsPerSec)),
-          p50: median(rs.map((r) => r.p50us)),
-          p99: median(rs.map((r) => r.p99us)),
-          p999: median(rs.map((r) => r.p999us)),
-          cpu: median(rs.map((r) => r.cpuUsPerOp)),
-          errors: rs.reduce((n, r) => n + r.errors, 0),
-        };
-        medians.set(name, m);
-        lines.push(`| ${scenario.name} | ${name} | ${Math.round(m.ops)} | ${m.p50} | ${m.p99} | ${m.p999} | ${m.cpu.toFixed(1)} | ${m.errors} |`);
+      const summaries = new Map<string, Summary>();
+      if (scenario.kind === 'loadgen') {
+        const results = new Map<string, Measured[]>();
+        for (let round = 0; round < args.rounds; round++) {
+          for (const s of servers) {
+            const r = await measureLoad(s, scenario, args);
+            results.set(s.name, [...(results.get(s.name) ?? []), r]);
+            log(`  ${scenario.id} round ${round + 1} ${s.name}: ${r.opsPerSec} ops/s p99 ${r.p99us} µs cpu ${r.cpuUsPerOp.toFixed(1)} µs/op errors ${r.errors}`);
+          }
+        }
+        for (const [name, rs] of results) summaries.set(name, summarizeLoad(scenario, rs));
+      } else {
+        const results = new Map<string, MemaslapMeasured[]>();
+        for (let round = 0; round < args.rounds; round++) {
+          for (const s of servers) {
+            const r = await measureMemaslap(s, args);
+            results.set(s.name, [...(results.get(s.name) ?? []), r]);
+            log(`  ${scenario.id} round ${round + 1} ${s.name}: ${r.opsPerSec} TPS cpu ${r.cpuUsPerOp.toFixed(1)} µs/op`);
+          }
+        }
+        for (const [name, rs] of results) {
+          summaries.set(name, {
+            ops: median(rs.map((r) => r.opsPerSec)),
+            p50: 0,
+            p99: 0,
+            p999: 0,
+            cpu: median(rs.map((r) => r.cpuUsPerOp)),
+            errors: 0,
+            notes: `memaslap TPS; get misses ${rs.reduce((n, r) => n + r.getMisses, 0)}`,
+          });
+        }
       }
-      const a = medians.get('shardcache');
-      const b = medians.get('memcached');
-      if (a !== undefined && b !== undefined) {
-        ratios.push(
-          `| ${scenario.name} | ${(a.ops! / b.ops!).toFixed(2)}× | ${(a.p99! / b.p99!).toFixed(2)}× | ${(a.cpu! / b.cpu!).toFixed(2)}× |`,
+      for (const [name, m] of summaries) {
+        const lat = (v: number): string => (scenario.kind === 'memaslap' ? '–' : String(v));
+        report.throughputRows.push(
+          `| ${scenario.name} | ${name} | ${Math.round(m.ops)} | ${lat(m.p50)} | ${lat(m.p99)} | ${lat(m.p999)} | ${m.cpu.toFixed(1)} | ${m.errors} | ${m.notes} |`,
         );
       }
-    }
-    if (ratios.length > 0) {
-      lines.push('', '| scenario | ops/s shardcache/memcached | p99 ratio | CPU/op ratio |', '|---|---:|---:|---:|', ...ratios);
+      recordRatios(report, scenario, summaries.get('shardcache'), summaries.get('memcached'));
     }
   } finally {
-    for (const s of servers) await stopServer(s);
+    await stopAll(servers);
   }
 }
 
-async function memoryPerItem(args: Args, lines: string[]): Promise<void> {
-  const shardcache = await startShardcache(['-m', '1024']);
-  const memcached = await startMemcached(['-t', '2', '-m', '1024']);
-  const servers = [shardcache, ...(memcached === null ? [] : [memcached])];
-  lines.push('', `| memory at ${args.memoryItems} items (14 B keys, 100 B values) | RSS delta | bytes per item |`, '|---|---:|---:|');
+interface MemoryRow {
+  name: string;
+  items: number;
+  delta: number;
+  statsBytes: number;
+  currItems: number;
+  evictions: number;
+}
+
+function memoryTable(title: string, rows: MemoryRow[]): string[] {
+  const out = [
+    '',
+    `| ${title} | RSS delta | bytes per item | stats bytes | RSS delta ÷ stats bytes | curr_items | evictions |`,
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    out.push(
+      `| ${r.name} | ${mib(r.delta)} | ${(r.delta / r.items).toFixed(1)} | ${mib(r.statsBytes)} | ${(r.delta / r.statsBytes).toFixed(2)} | ${r.currItems} | ${r.evictions} |`,
+    );
+  }
+  const a = rows.find((r) => r.name === 'shardcache');
+  const b = rows.find((r) => r.name === 'memcached');
+  if (a !== undefined && b !== undefined) out.push(`| ratio shardcache/memcached | ${(a.delta / b.delta).toFixed(2)}× | ${(a.delta / a.items / (b.delta / b.items)).toFixed(2)}× | | | | |`);
+  return out;
+}
+
+async function primeAndMeasure(s: ServerUnderTest, from: number, to: number): Promise<MemoryRow> {
+  await sleep(500);
+  const before = rssBytes(s.pid);
+  await primeKeys('127.0.0.1', s.port, to, 100, from);
+  await sleep(500);
+  const delta = rssBytes(s.pid) - before;
+  const st = await serverStats(s.port);
+  return { name: s.name, items: to - from, delta, statsBytes: Number(st.bytes ?? 0), currItems: Number(st.curr_items ?? 0), evictions: Number(st.evictions ?? 0) };
+}
+
+/** memory-1m and storm: fresh servers at -m 1024. */
+async function memoryPhase(doMemory: boolean, doStorm: boolean, args: Args, report: Report): Promise<void> {
+  const servers = await startPair(GROUPS.default);
   try {
+    const rows: MemoryRow[] = [];
     for (const s of servers) {
+      if (doMemory) {
+        rows.push(await primeAndMeasure(s, 0, args.memoryItems));
+        log(`  memory-1m ${s.name}: ${(rows.at(-1)!.delta / args.memoryItems).toFixed(1)} B/item`);
+      } else {
+        await primeKeys('127.0.0.1', s.port, args.stormKeys, 100);
+      }
+    }
+    if (doMemory) report.lines.push(...memoryTable(`memory at ${args.memoryItems} items (14 B keys, 100 B values)`, rows));
+    if (!doStorm) return;
+    report.lines.push(
+      '',
+      `| multi-get storm: ${args.storms} × \`get\` of ${args.stormKeys} keys, 1 connection | RSS before | RSS right after each storm | peak RSS during | RSS after (+0.5 s) | growth after − before | reply per storm | s per storm (median) | keys found |`,
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const s of servers) {
+      await sleep(500);
       const before = rssBytes(s.pid);
-      await primeKeys('127.0.0.1', s.port, args.memoryItems, 100);
-      await new Promise((r) => setTimeout(r, 500));
-      const delta = rssBytes(s.pid) - before;
-      lines.push(`| ${s.name} | ${(delta / 1048576).toFixed(1)} MiB | ${(delta / args.memoryItems).toFixed(1)} |`);
+      const sampler = rssSampler(s.pid);
+      const storms = [];
+      const rssAfterEach: number[] = [];
+      for (let i = 0; i < args.storms; i++) {
+        storms.push(await multiGetStorm('127.0.0.1', s.port, args.stormKeys));
+        rssAfterEach.push(rssBytes(s.pid));
+      }
+      await sleep(500);
+      const peak = sampler.stop();
+      const after = rssBytes(s.pid);
+      const found = storms.reduce((n, r) => n + r.values, 0);
+      const errors = storms.reduce((n, r) => n + r.errors, 0);
+      log(`  storm ${s.name}: RSS ${mib(before)} → peak ${mib(peak)} → ${mib(after)}`);
+      report.lines.push(
+        `| ${s.name} | ${mib(before)} | ${rssAfterEach.map((b) => (b / MiB).toFixed(0)).join(' / ')} MiB | ${mib(peak)} | ${mib(after)} | ${mib(after - before)} | ${mib(median(storms.map((r) => r.replyBytes)))} | ${median(storms.map((r) => r.seconds)).toFixed(2)} | ${found} of ${args.storms * args.stormKeys}${errors > 0 ? ` (${errors} errors)` : ''} |`,
+      );
     }
   } finally {
-    for (const s of servers) await stopServer(s);
+    await stopAll(servers);
   }
+}
+
+interface TailRow {
+  items: number;
+  server: string;
+  ops: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  cpu: number;
+  errors: number;
+}
+
+async function tailRounds(servers: ServerUnderTest[], items: number, args: Args): Promise<TailRow[]> {
+  const results = new Map<string, Measured[]>();
+  const scenario: LoadScenario = {
+    kind: 'loadgen',
+    id: 'tail',
+    name: 'tail',
+    description: '',
+    group: GROUPS.default,
+    prime: null,
+    load: { pipeline: 1, getRatio: 1, valueSize: 100, keySpace: items },
+  };
+  for (let round = 0; round < args.rounds; round++) {
+    for (const s of servers) {
+      const r = await measureLoad(s, scenario, args);
+      results.set(s.name, [...(results.get(s.name) ?? []), r]);
+      log(`  tail-latency ${items} items round ${round + 1} ${s.name}: ${r.opsPerSec} ops/s p99 ${r.p99us} µs p99.9 ${r.p999us} µs`);
+    }
+  }
+  return [...results].map(([server, rs]) => {
+    const m = summarizeLoad(scenario, rs);
+    return { items, server, ops: m.ops, p50: m.p50, p99: m.p99, p999: m.p999, cpu: m.cpu, errors: m.errors };
+  });
+}
+
+/** memory-5m and tail-latency: fresh servers at -m 2048; 10k items, then up to bigItems. */
+async function bigPhase(doMemory: boolean, doTail: boolean, args: Args, report: Report): Promise<void> {
+  const small = 10_000;
+  const big = Math.max(args.bigItems, small + 1);
+  const servers = await startPair({ id: 'big', shardcache: ['-m', '2048'], memcached: ['-t', '2', '-m', '2048'] });
+  try {
+    for (const s of servers) await primeKeys('127.0.0.1', s.port, small, 100);
+    const tail: TailRow[] = doTail ? await tailRounds(servers, small, args) : [];
+    const rows: MemoryRow[] = [];
+    for (const s of servers) {
+      rows.push(await primeAndMeasure(s, small, big));
+      log(`  memory-big ${s.name}: ${(rows.at(-1)!.delta / rows.at(-1)!.items).toFixed(1)} B/item at ${big} items`);
+    }
+    if (doMemory) {
+      report.lines.push(
+        ...memoryTable(`memory at ${big} items (14 B keys, 100 B values; delta from ${small} to ${big} items, -m 2048)`, rows),
+      );
+    }
+    if (!doTail) return;
+    tail.push(...(await tailRounds(servers, big, args)));
+    report.lines.push(
+      '',
+      `| get latency vs items resident (pipeline 1, ${args.connections} conns, get only) | server | ops/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/op | errors |`,
+      '|---|---|---:|---:|---:|---:|---:|---:|',
+      ...tail.map((t) => `| ${t.items} items | ${t.server} | ${Math.round(t.ops)} | ${t.p50} | ${t.p99} | ${t.p999} | ${t.cpu.toFixed(1)} | ${t.errors} |`),
+      '',
+      `| server | p99 at ${big} ÷ at ${small} | p99.9 at ${big} ÷ at ${small} |`,
+      '|---|---:|---:|',
+    );
+    for (const s of servers) {
+      const a = tail.find((t) => t.server === s.name && t.items === small)!;
+      const b = tail.find((t) => t.server === s.name && t.items === big)!;
+      report.lines.push(`| ${s.name} | ${(b.p99 / a.p99).toFixed(2)}× | ${(b.p999 / a.p999).toFixed(2)}× |`);
+    }
+  } finally {
+    await stopAll(servers);
+  }
+}
+
+function listScenarios(): string {
+  const width = Math.max(...SCENARIOS.map((s) => s.id.length));
+  return SCENARIOS.map((s) => `${s.id.padEnd(width)}  ${s.description}`).join('\n') + '\n';
+}
+
+function selectScenarios(args: Args): Scenario[] {
+  const known = new Set(SCENARIOS.map((s) => s.id));
+  for (const id of args.scenarios ?? []) if (!known.has(id)) throw new Error(`unknown scenario ${id}; --list shows them`);
+  let chosen = args.scenarios === null ? SCENARIOS : SCENARIOS.filter((s) => args.scenarios!.includes(s.id));
+  if (args.skipMemory) chosen = chosen.filter((s) => s.kind === 'loadgen' || s.kind === 'memaslap');
+  return chosen;
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const lines: string[] = [
-    `# shardcache bench ${new Date().toISOString()}`,
+  if (args.list) {
+    process.stdout.write(listScenarios());
+    return;
+  }
+  const startedAt = Date.now();
+  const chosen = selectScenarios(args);
+  const date = new Date().toISOString().slice(0, 10);
+  const outName = args.out ?? (args.quick ? `${date}-quick` : args.scenarios !== null || args.skipMemory ? `${date}-partial` : date);
+  const memaslap = memaslapBinary();
+  const report: Report = { lines: [], throughputRows: [], ratioRows: [], bars: [], skipped: [] };
+  const header = [
+    `# shardcache bench ${new Date().toISOString()}${args.quick ? ' (quick)' : ''}`,
     '',
-    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${memcachedVersion()}.`,
-    `Load: our generator (bench/lib/loadgen.ts), 1 client thread, ${args.connections} connections, ${args.seconds} s per run, ${args.rounds} alternating rounds, medians; shardcache with default threads (${os.availableParallelism()}), memcached -t 2; both -m 1024.`,
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${memcachedVersion()}; memaslap ${memaslap === null ? 'not installed' : memaslap}.`,
+    `Load: our generator (bench/lib/loadgen.ts), 1 client thread, ${args.connections} active connections, ${args.seconds} s per run, ${args.rounds} alternating round(s) (shardcache, memcached, shardcache, …), medians; shardcache (node ${shardcacheNodeFlags().join(' ')} dist/src/main.js) with default threads (${os.availableParallelism()}), memcached -t 2; both -m 1024 unless the preset says otherwise. Presets: ${chosen.map((s) => s.id).join(', ')}.`,
     '',
   ];
-  await throughput(args, lines);
-  if (!args.skipMemory) await memoryPerItem(args, lines);
-  const text = lines.join('\n') + '\n';
-  process.stdout.write(text);
+
+  // Throughput presets, grouped by the servers they need (consecutive presets share them).
+  const throughput = chosen.filter((s): s is LoadScenario | MemaslapScenario => s.kind === 'loadgen' || s.kind === 'memaslap');
+  const groups: (LoadScenario | MemaslapScenario)[][] = [];
+  for (const s of throughput) {
+    const last = groups.at(-1);
+    if (last !== undefined && last[0]!.group.id === s.group.id) last.push(s);
+    else groups.push([s]);
+  }
+  for (const g of groups) await runThroughputGroup(g, args, report);
+  if (report.throughputRows.length > 0) {
+    report.lines.push(
+      '| scenario | server | ops/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/op | errors | notes |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---|',
+      ...report.throughputRows,
+    );
+  }
+  if (report.ratioRows.length > 0) {
+    report.lines.push('', '| scenario | ops/s shardcache/memcached | p99 ratio | CPU/op ratio |', '|---|---:|---:|---:|', ...report.ratioRows);
+  }
+
+  const has = (id: string): boolean => chosen.some((s) => s.id === id);
+  if (has('memory-1m') || has('storm')) await memoryPhase(has('memory-1m'), has('storm'), args, report);
+  if (has('memory-5m') || has('tail-latency')) await bigPhase(has('memory-5m'), has('tail-latency'), args, report);
+
   const dir = path.join(__dirname, '..', '..', 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${new Date().toISOString().slice(0, 10)}.md`), text);
+  const pngPath = path.join(dir, `${outName}.png`);
+  fs.mkdirSync(path.dirname(pngPath), { recursive: true });
+  const chartSkipped = await writeRatioChart(
+    report.bars,
+    `shardcache ÷ memcached -t 2, ops/s — ${date}${args.quick ? ' (quick)' : ''}`,
+    `median of ${args.rounds} alternating round(s), ${args.seconds} s each, 127.0.0.1, ${os.cpus().length} cores shared by client and server; dashed line = 1×`,
+    pngPath,
+  );
+  if (chartSkipped === null) report.lines.push('', `![ops/s ratios shardcache/memcached](${path.basename(outName)}.png)`);
+  else report.skipped.push(`chart: ${chartSkipped}`);
+  if (has('memaslap') && memaslap !== null) {
+    const cmd = memaslapArgs({ port: 0, seconds: Math.round(args.seconds), threads: 1, concurrency: args.connections, valueSize: 32 }).join(' ');
+    report.skipped.push(`memaslap command: \`${path.basename(memaslap)} ${cmd.replace('127.0.0.1:0', '127.0.0.1:<port>')}\``);
+  }
+  if (report.skipped.length > 0) report.lines.push('', ...report.skipped.map((s) => `- ${s}`));
+  report.lines.push('', `Wall clock: ${((Date.now() - startedAt) / 1000).toFixed(0)} s.`);
+
+  const text = [...header, ...report.lines].join('\n') + '\n';
+  process.stdout.write(text);
+  fs.writeFileSync(path.join(dir, `${outName}.md`), text);
+  log(`wrote ${path.join(dir, `${outName}.md`)}${chartSkipped === null ? ` and ${pngPath}` : ''}`);
 }
 
 void main().catch((err: unknown) => {

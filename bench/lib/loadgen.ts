@@ -4,8 +4,11 @@
  * write and waiting for all replies (as redis-benchmark -P and memtier do),
  * a get:set mix over a primed key space, a seeded PRNG, and a latency
  * histogram per request (measured from the batch's write to its reply).
- * Stops by itself after `seconds`; targets are whatever host:port it is given
- * (the bench runner only ever passes 127.0.0.1).
+ * Options: multi-get (`get k1 … kN`), uniform or seeded Zipf key choice, and
+ * idle connections (opened first, silent for the whole run).
+ * Stops by itself after `seconds` (sockets still open 10 s past the deadline
+ * are destroyed); targets are whatever host:port it is given (the bench
+ * runner only ever passes 127.0.0.1).
  */
 import net from 'node:net';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -23,6 +26,14 @@ export interface LoadOptions {
   keySpace: number;
   threads: number;
   seed: number;
+  /** Keys per get request: 1 (default) sends `get k`, N > 1 sends `get k1 … kN`. */
+  keysPerGet?: number;
+  /** Key choice over [0, keySpace): uniform (default) or Zipf with exponent `zipfS`. */
+  keyDistribution?: 'uniform' | 'zipf';
+  /** Zipf exponent s (P(rank k) ∝ 1/k^s); default 0.99. */
+  zipfS?: number;
+  /** Connections opened before the load starts and kept open and silent until it ends. */
+  idleConnections?: number;
 }
 
 export interface LoadResult {
@@ -32,6 +43,12 @@ export interface LoadResult {
   errors: number;
   hits: number;
   misses: number;
+  /** VALUE blocks received (keys found; equals `hits` for single-key gets). */
+  values: number;
+  /** Idle connections that were open when the load started. */
+  idleOpen: number;
+  /** The first error reply seen (empty when none). */
+  firstError: string;
   p50us: number;
   p99us: number;
   p999us: number;
@@ -42,6 +59,9 @@ interface WorkerReport {
   errors: number;
   hits: number;
   misses: number;
+  values: number;
+  idleOpen: number;
+  firstError: string;
   histogram: Float64Array;
   seconds: number;
 }
@@ -58,19 +78,69 @@ function prng(seed: number): () => number {
   };
 }
 
+/**
+ * Seeded Zipf sampler over ranks 0..n-1 (rank 0 the hottest): P(rank k) ∝
+ * 1/(k+1)^s. A cumulative table of n doubles and a binary search per sample,
+ * exact for any s ≥ 0; feed it uniform numbers from a seeded PRNG.
+ */
+export class ZipfSampler {
+  readonly #cdf: Float64Array;
+
+  constructor(n: number, s: number) {
+    if (!(n >= 1) || !Number.isInteger(n)) throw new Error(`Zipf n must be a positive integer, got ${n}`);
+    this.#cdf = new Float64Array(n);
+    let sum = 0;
+    for (let k = 0; k < n; k++) {
+      sum += 1 / Math.pow(k + 1, s);
+      this.#cdf[k] = sum;
+    }
+    for (let k = 0; k < n; k++) this.#cdf[k]! /= sum;
+    this.#cdf[n - 1] = 1;
+  }
+
+  /** The probability of rank k. */
+  probability(k: number): number {
+    return this.#cdf[k]! - (k === 0 ? 0 : this.#cdf[k - 1]!);
+  }
+
+  /** Maps a uniform u in [0, 1) to a rank. */
+  sample(u: number): number {
+    let lo = 0;
+    let hi = this.#cdf.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#cdf[mid]! > u) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+}
+
+/** A seeded key chooser for the options' distribution. */
+export function keyChooser(options: Pick<LoadOptions, 'keySpace' | 'keyDistribution' | 'zipfS'>, rand: () => number): () => number {
+  if (options.keyDistribution === 'zipf') {
+    const zipf = new ZipfSampler(options.keySpace, options.zipfS ?? 0.99);
+    return () => zipf.sample(rand());
+  }
+  return () => Math.floor(rand() * options.keySpace);
+}
+
 export function keyName(i: number): string {
   return `key:${String(i).padStart(10, '0')}`;
 }
 
 const LF = 10;
 
-/** Counts complete replies in a byte stream of get/set replies. */
-class ReplyCounter {
+/** Counts complete replies in a byte stream of get/set replies (a multi-get's reply is one, ending at END). */
+export class ReplyCounter {
   private pending: Buffer | null = null;
   private skipBytes = 0;
   hits = 0;
   misses = 0;
   errors = 0;
+  values = 0;
+  /** The first reply line that was not VALUE/END/STORED (for the report). */
+  firstError = '';
   private sawValue = false;
 
   /** Returns how many replies completed in this chunk. */
@@ -95,6 +165,7 @@ class ReplyCounter {
         const bytes = Number(line.slice(line.lastIndexOf(' ') + 1));
         this.skipBytes = bytes + 2;
         this.sawValue = true;
+        this.values++;
       } else if (first === 0x45 /* E */ && data[at + 1] === 0x4e /* EN(D) */) {
         if (this.sawValue) this.hits++;
         else this.misses++;
@@ -104,6 +175,7 @@ class ReplyCounter {
         done++;
       } else {
         this.errors++;
+        if (this.firstError === '') this.firstError = data.toString('latin1', at, Math.min(eol, at + 120)).trimEnd();
         done++;
       }
       at = eol + 1;
@@ -113,21 +185,59 @@ class ReplyCounter {
   }
 }
 
-async function runConnections(options: LoadOptions, connections: number, threadIndex: number): Promise<WorkerReport> {
+/** Opens `count` connections and resolves once each has connected or failed (at most 15 s). */
+async function openIdle(options: LoadOptions, count: number): Promise<{ sockets: net.Socket[]; open: number; failed: number }> {
+  const sockets: net.Socket[] = [];
+  let open = 0;
+  let failed = 0;
+  const connectOne = (): Promise<void> =>
+    new Promise((resolve) => {
+      const socket = net.connect(options.port, options.host);
+      sockets.push(socket);
+      const timer = setTimeout(() => (failed++, socket.destroy(), resolve()), 15000);
+      socket.once('connect', () => (clearTimeout(timer), open++, resolve()));
+      socket.on('error', () => (clearTimeout(timer), failed++, resolve()));
+    });
+  // In slices of 100 so that the server's accept backlog is not overrun.
+  for (let i = 0; i < count; i += 100) await Promise.all(Array.from({ length: Math.min(100, count - i) }, connectOne));
+  return { sockets, open, failed };
+}
+
+async function runConnections(options: LoadOptions, connections: number, idle: number, threadIndex: number): Promise<WorkerReport> {
   const histogram = new Histogram();
   const rand = prng(options.seed + threadIndex * 1000003);
+  const nextKey = keyChooser(options, rand);
+  const keysPerGet = Math.max(1, options.keysPerGet ?? 1);
   const value = 'x'.repeat(options.valueSize);
   const setTail = ` 0 0 ${options.valueSize}\r\n${value}\r\n`;
   let ops = 0;
   let errors = 0;
   let hits = 0;
   let misses = 0;
+  let values = 0;
+  let firstError = '';
+  const idleSockets = idle > 0 ? await openIdle(options, idle) : { sockets: [], open: 0, failed: 0 };
+  errors += idleSockets.failed;
   const start = process.hrtime.bigint();
   const deadline = Date.now() + options.seconds * 1000;
+  const active = new Set<net.Socket>();
+  // Hard stop: whatever is still open 10 s past the deadline (a stuck server) is destroyed.
+  const hardStop = setTimeout(() => {
+    for (const socket of active) socket.destroy();
+  }, options.seconds * 1000 + 10000);
+
+  const request = (): string => {
+    if (rand() >= options.getRatio) return `set ${keyName(nextKey())}${setTail}`;
+    if (keysPerGet === 1) return `get ${keyName(nextKey())}\r\n`;
+    let line = 'get';
+    for (let k = 0; k < keysPerGet; k++) line += ` ${keyName(nextKey())}`;
+    return `${line}\r\n`;
+  };
 
   const one = (): Promise<void> =>
     new Promise((resolve) => {
       const socket = net.connect(options.port, options.host);
+      active.add(socket);
       socket.setNoDelay(true);
       const counter = new ReplyCounter();
       let outstanding = 0;
@@ -138,10 +248,7 @@ async function runConnections(options: LoadOptions, connections: number, threadI
           return;
         }
         let text = '';
-        for (let i = 0; i < options.pipeline; i++) {
-          const key = keyName(Math.floor(rand() * options.keySpace));
-          text += rand() < options.getRatio ? `get ${key}\r\n` : `set ${key}${setTail}`;
-        }
+        for (let i = 0; i < options.pipeline; i++) text += request();
         outstanding = options.pipeline;
         sentAt = process.hrtime.bigint();
         socket.write(text);
@@ -157,9 +264,12 @@ async function runConnections(options: LoadOptions, connections: number, threadI
         if (outstanding <= 0) sendBatch();
       });
       const finish = (): void => {
+        active.delete(socket);
         errors += counter.errors;
         hits += counter.hits;
         misses += counter.misses;
+        values += counter.values;
+        if (firstError === '') firstError = counter.firstError;
         resolve();
       };
       socket.on('close', finish);
@@ -169,7 +279,10 @@ async function runConnections(options: LoadOptions, connections: number, threadI
     });
 
   await Promise.all(Array.from({ length: connections }, one));
-  return { ops, errors, hits, misses, histogram: histogram.counts, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  clearTimeout(hardStop);
+  for (const socket of idleSockets.sockets) socket.destroy();
+  return { ops, errors, hits, misses, values, idleOpen: idleSockets.open, firstError, histogram: histogram.counts, seconds };
 }
 
 /** Runs the load from `threads` worker threads and merges their results. */
@@ -177,11 +290,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const perThread = Array.from({ length: options.threads }, (_, t) =>
     Math.floor(options.connections / options.threads) + (t < options.connections % options.threads ? 1 : 0),
   );
+  const idleTotal = options.idleConnections ?? 0;
+  const idlePerThread = Array.from({ length: options.threads }, (_, t) =>
+    Math.floor(idleTotal / options.threads) + (t < idleTotal % options.threads ? 1 : 0),
+  );
   const reports = await Promise.all(
     perThread.map(
       (connections, threadIndex) =>
         new Promise<WorkerReport>((resolve, reject) => {
-          const worker = new Worker(__filename, { workerData: { options, connections, threadIndex } });
+          const worker = new Worker(__filename, { workerData: { options, connections, idle: idlePerThread[threadIndex], threadIndex } });
           worker.once('message', resolve);
           worker.once('error', reject);
         }),
@@ -192,6 +309,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let errors = 0;
   let hits = 0;
   let misses = 0;
+  let values = 0;
+  let idleOpen = 0;
+  let firstError = '';
   let seconds = 0;
   for (const r of reports) {
     histogram.merge(new Histogram(r.histogram));
@@ -199,6 +319,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     errors += r.errors;
     hits += r.hits;
     misses += r.misses;
+    values += r.values;
+    idleOpen += r.idleOpen;
+    if (firstError === '') firstError = r.firstError;
     seconds = Math.max(seconds, r.seconds);
   }
   return {
@@ -208,14 +331,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     errors,
     hits,
     misses,
+    values,
+    idleOpen,
+    firstError,
     p50us: Math.round(histogram.quantile(0.5)),
     p99us: Math.round(histogram.quantile(0.99)),
     p999us: Math.round(histogram.quantile(0.999)),
   };
 }
 
-/** Writes `count` keys with pipelined sets so that gets hit. */
-export async function primeKeys(host: string, port: number, count: number, valueSize: number): Promise<void> {
+/** Writes keys `from`..`count`-1 with pipelined sets so that gets hit. */
+export async function primeKeys(host: string, port: number, count: number, valueSize: number, from = 0): Promise<void> {
   const socket = net.connect(port, host);
   await new Promise((resolve, reject) => {
     socket.once('connect', resolve);
@@ -226,23 +352,80 @@ export async function primeKeys(host: string, port: number, count: number, value
   let received = 0;
   let expected = 0;
   let waiter: (() => void) | null = null;
+  let closed = false;
   socket.on('data', (chunk: Buffer) => {
     for (const byte of chunk) if (byte === LF) received++;
     if (received >= expected && waiter !== null) waiter();
   });
-  for (let start = 0; start < count; start += batch) {
+  socket.on('error', () => undefined);
+  socket.on('close', () => {
+    closed = true;
+    if (waiter !== null) waiter();
+  });
+  const wait = async (): Promise<void> => {
+    await new Promise<void>((resolve) => (waiter = resolve));
+    if (closed && received < expected) throw new Error(`server on port ${port} closed the connection while priming`);
+  };
+  for (let start = from; start < count; start += batch) {
     let text = '';
     const end = Math.min(count, start + batch);
     for (let i = start; i < end; i++) text += `set ${keyName(i)} 0 0 ${valueSize}\r\n${value}\r\n`;
     expected += end - start;
     socket.write(text);
-    if (expected - received > 20 * batch) await new Promise<void>((resolve) => (waiter = resolve));
+    if (expected - received > 20 * batch) await wait();
   }
-  while (received < expected) await new Promise<void>((resolve) => (waiter = resolve));
+  while (received < expected) await wait();
   socket.destroy();
 }
 
 if (!isMainThread && workerData !== null && (workerData as { options?: LoadOptions }).options !== undefined) {
-  const { options, connections, threadIndex } = workerData as { options: LoadOptions; connections: number; threadIndex: number };
-  void runConnections(options, connections, threadIndex).then((report) => parentPort!.postMessage(report));
+  const { options, connections, idle, threadIndex } = workerData as {
+    options: LoadOptions;
+    connections: number;
+    idle: number;
+    threadIndex: number;
+  };
+  void runConnections(options, connections, idle, threadIndex).then((report) => parentPort!.postMessage(report));
+}
+
+export interface StormResult {
+  /** Keys found (VALUE blocks). */
+  values: number;
+  replyBytes: number;
+  seconds: number;
+  errors: number;
+}
+
+/**
+ * A multi-get storm: one connection writes `get` with keys `keys[0]`…`keys[n-1]`
+ * (`keyName(i)` for i in [from, from + count)) as one line and reads the whole
+ * reply. Bounded: the connection is destroyed after `timeoutMs`.
+ */
+export async function multiGetStorm(host: string, port: number, count: number, from = 0, timeoutMs = 60000): Promise<StormResult> {
+  const parts: string[] = ['get'];
+  for (let i = from; i < from + count; i++) parts.push(keyName(i));
+  const line = `${parts.join(' ')}\r\n`;
+  const counter = new ReplyCounter();
+  let replyBytes = 0;
+  const start = process.hrtime.bigint();
+  await new Promise<void>((resolve) => {
+    const socket = net.connect(port, host);
+    const timer = setTimeout(() => {
+      counter.errors++;
+      socket.destroy();
+    }, timeoutMs);
+    socket.once('connect', () => socket.write(line));
+    socket.on('data', (chunk: Buffer) => {
+      replyBytes += chunk.length;
+      if (counter.push(chunk) > 0) socket.end();
+    });
+    socket.on('error', () => {
+      counter.errors++;
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return { values: counter.values, replyBytes, seconds: Number(process.hrtime.bigint() - start) / 1e9, errors: counter.errors };
 }

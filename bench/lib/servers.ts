@@ -50,10 +50,22 @@ async function waitForPort(port: number, timeoutMs = 10000): Promise<void> {
   throw new Error(`nothing listening on ${port}`);
 }
 
+const SHARDCACHE_MAIN = path.join(__dirname, '..', '..', 'src', 'main.js');
+
+/**
+ * The node flags shardcache is shipped with, read from the shebang of the
+ * built executable (`#!/usr/bin/env -S node --flag …`), so that the bench
+ * starts it as `npm start`, the bin and Docker do.
+ */
+export function shardcacheNodeFlags(): string[] {
+  const first = fs.readFileSync(SHARDCACHE_MAIN, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\S*env\s+(?:-S\s+)?node((?:\s+-\S+)*)\s*$/.exec(first);
+  return m === null ? [] : m[1]!.trim().split(/\s+/).filter((f) => f !== '');
+}
+
 export async function startShardcache(args: string[]): Promise<ServerUnderTest> {
   const port = await freePort();
-  const main = path.join(__dirname, '..', '..', 'src', 'main.js');
-  const child = spawn(process.execPath, [main, '-p', String(port), '-l', '127.0.0.1', ...args], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [...shardcacheNodeFlags(), SHARDCACHE_MAIN, '-p', String(port), '-l', '127.0.0.1', ...args], { stdio: 'ignore' });
   await waitForPort(port);
   return { name: 'shardcache', port, pid: child.pid!, process: child };
 }
@@ -98,4 +110,56 @@ export async function stopServer(server: ServerUnderTest): Promise<void> {
     });
     process.kill(server.pid, 'SIGTERM');
   });
+}
+
+/** The `stats` reply of a server on 127.0.0.1 as name → value (at most 10 s). */
+export async function serverStats(port: number): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`stats on port ${port}: no END within 10 s`));
+    }, 10000);
+    socket.once('connect', () => socket.write('stats\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      if (!text.endsWith('END\r\n')) return;
+      clearTimeout(timer);
+      socket.destroy();
+      const stats: Record<string, string> = {};
+      for (const line of text.split('\r\n')) {
+        const m = /^STAT (\S+) (.*)$/.exec(line);
+        if (m !== null) stats[m[1]!] = m[2]!;
+      }
+      resolve(stats);
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+/** Samples a process's RSS every `intervalMs` until stopped; returns the peak seen. */
+export function rssSampler(pid: number, intervalMs = 20): { stop: () => number } {
+  let peak = rssBytes(pid);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssBytes(pid));
+    } catch {
+      // process gone
+    }
+  }, intervalMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      try {
+        peak = Math.max(peak, rssBytes(pid));
+      } catch {
+        // process gone
+      }
+      return peak;
+    },
+  };
 }
