@@ -13,7 +13,7 @@ import type {
   StorageRequest,
   TextParserLimits,
 } from '../protocol/memcache/request';
-import { encodeStats, encodeValue, Replies, textLine } from '../protocol/memcache/reply-encoder';
+import { encodeStats, renderSingleHit, Replies, RetrievalReplyBuilder, textLine } from '../protocol/memcache/reply-encoder';
 import { OpCode, type ReplySink, type Router, type ShardReply, type StorageOpCode } from '../router/router';
 import { StoreStatus } from '../store/types';
 import type { DispatchGate, ProtocolSession } from './connection';
@@ -122,44 +122,50 @@ class ArithmeticReply implements ReplySink {
   }
 }
 
-/** get/gets/gat/gats over any number of keys: VALUE lines in key order, then END. */
+/** get/gets/gat/gats of one key: the common case, rendered straight from the shard's reply. */
+class SingleRetrievalReply implements ReplySink {
+  constructor(
+    private readonly queue: ReplyQueue,
+    private readonly slot: ReplySlot,
+    private readonly key: Buffer,
+    private readonly withCas: boolean,
+  ) {}
+
+  onShardReply(_tag: number, r: ShardReply): void {
+    let out: Buffer;
+    if (r.status === StoreStatus.Ok) {
+      out = renderSingleHit(this.key, r.clientFlags, r.bytes, r.valueOffset, r.valueLength, r.casHigh, r.casLow, this.withCas);
+    } else {
+      out = r.status === StoreStatus.NotFound ? Replies.END : Replies.SHARD_FAILED;
+    }
+    this.queue.complete(this.slot, out);
+  }
+}
+
+/** get/gets/gat/gats over several keys: VALUE lines in key order, then END. */
 class RetrievalReply implements ReplySink {
-  private readonly parts: (Buffer | null)[];
+  private readonly builder: RetrievalReplyBuilder;
   private waiting: number;
   private failed = false;
 
   constructor(
     private readonly queue: ReplyQueue,
     private readonly slot: ReplySlot,
-    private readonly keys: Buffer[],
-    private readonly withCas: boolean,
+    keys: Buffer[],
+    withCas: boolean,
   ) {
-    this.parts = new Array<Buffer | null>(keys.length + 1).fill(null);
+    this.builder = new RetrievalReplyBuilder(keys, withCas);
     this.waiting = keys.length;
   }
 
   onShardReply(tag: number, reply: ShardReply): void {
     if (reply.status === StoreStatus.Ok) {
-      this.parts[tag] = encodeValue(
-        this.keys[tag]!,
-        reply.clientFlags,
-        reply.bytes,
-        reply.valueOffset,
-        reply.valueLength,
-        reply.casHigh,
-        reply.casLow,
-        this.withCas,
-      );
+      this.builder.addHit(tag, reply.clientFlags, reply.bytes, reply.valueOffset, reply.valueLength, reply.casHigh, reply.casLow);
     } else if (reply.status !== StoreStatus.NotFound) {
       this.failed = true;
     }
     if (--this.waiting > 0) return;
-    if (this.failed) {
-      this.queue.complete(this.slot, Replies.SHARD_FAILED);
-      return;
-    }
-    this.parts[this.keys.length] = Replies.END;
-    this.queue.complete(this.slot, this.parts.filter((p): p is Buffer => p !== null));
+    this.queue.complete(this.slot, this.failed ? Replies.SHARD_FAILED : this.builder.render());
   }
 }
 
@@ -303,7 +309,10 @@ export class MemcacheTextSession implements ProtocolSession {
     const withCas = request.command === 'gets' || request.command === 'gats';
     const touching = request.command === 'gat' || request.command === 'gats';
     if (request.keys.length === 0) return this.queue.immediate(Replies.END); // `gat 10` with no key
-    const sink = new RetrievalReply(this.queue, this.queue.reserve(request.keys.length), request.keys, withCas);
+    const sink =
+      request.keys.length === 1
+        ? new SingleRetrievalReply(this.queue, this.queue.reserve(), request.keys[0]!, withCas)
+        : new RetrievalReply(this.queue, this.queue.reserve(request.keys.length), request.keys, withCas);
     const expiresAt = touching ? this.expiresAt(request.exptime) : 0;
     const keys = request.keys;
     for (let i = 0; i < keys.length; i++) {

@@ -1,7 +1,6 @@
 /**
  * Renders memcached text replies as bytes. Fixed lines are preallocated; a
- * VALUE reply is built in one Buffer (header, data, CRLF) with the data copied
- * straight from the shard's reply view.
+ * retrieval reply (all its VALUE lines and END) is built in one Buffer.
  */
 
 export const CRLF = Buffer.from('\r\n', 'latin1');
@@ -43,33 +42,148 @@ export function u64ToDecimal(high: number, low: number): string {
   return ((BigInt(high) << 32n) | BigInt(low)).toString();
 }
 
+/** Decimal digits of a non-negative integer below 2^53. */
+export function decimalDigits(n: number): number {
+  let digits = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    digits++;
+  }
+  return digits;
+}
+
+/** Writes `n` (non-negative, below 2^53) in decimal at `at`; returns the offset after it. */
+export function writeDecimal(out: Buffer, at: number, n: number): number {
+  const end = at + decimalDigits(n);
+  for (let i = end - 1; i >= at; i--) {
+    out[i] = 48 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return end;
+}
+
 /**
- * `VALUE <key> <flags> <bytes>[ <cas>]\r\n<data>\r\n`, or with `withKey` false
- * nothing but the parts after the key (unused for now).
+ * The reply to a one-key get that hit: `VALUE <key> <flags> <bytes>[ <cas>]`,
+ * the data, END — in one exactly sized buffer, straight from the shard's view.
  */
-export function encodeValue(
+export function renderSingleHit(
   key: Uint8Array,
   clientFlags: number,
   data: Uint8Array,
-  dataOffset: number,
-  dataLength: number,
+  offset: number,
+  length: number,
   casHigh: number,
   casLow: number,
   withCas: boolean,
 ): Buffer {
-  const tail = withCas
-    ? ` ${clientFlags >>> 0} ${dataLength} ${u64ToDecimal(casHigh, casLow)}\r\n`
-    : ` ${clientFlags >>> 0} ${dataLength}\r\n`;
-  const out = Buffer.allocUnsafe(6 + key.length + tail.length + dataLength + 2);
+  const cas = withCas ? u64ToDecimal(casHigh, casLow) : null;
+  const size = 6 + key.length + 1 + decimalDigits(clientFlags) + 1 + decimalDigits(length) + (cas === null ? 0 : 1 + cas.length) + 2 + length + 7;
+  const out = Buffer.allocUnsafe(size);
   let at = out.write('VALUE ', 0, 'latin1');
   out.set(key, at);
   at += key.length;
-  at += out.write(tail, at, 'latin1');
-  out.set(data.subarray(dataOffset, dataOffset + dataLength), at);
-  at += dataLength;
-  out[at] = 13;
-  out[at + 1] = 10;
+  out[at++] = 32;
+  at = writeDecimal(out, at, clientFlags);
+  out[at++] = 32;
+  at = writeDecimal(out, at, length);
+  if (cas !== null) {
+    out[at++] = 32;
+    at += out.write(cas, at, 'latin1');
+  }
+  out[at++] = 13;
+  out[at++] = 10;
+  out.set(data.subarray(offset, offset + length), at);
+  out.write('\r\nEND\r\n', at + length, 'latin1');
   return out;
+}
+
+/**
+ * Collects the hits of one get/gets/gat/gats (values copied in as shards answer,
+ * in any order) and renders the whole reply — every `VALUE` line in key order,
+ * then END — into one exactly sized buffer, without a string or buffer per key.
+ */
+export class RetrievalReplyBuilder {
+  private arena: Buffer;
+  private used = 0;
+  private readonly offsets: Int32Array;
+  private readonly lengths: Int32Array;
+  private readonly flags: Uint32Array;
+  private readonly casHigh: Uint32Array | null;
+  private readonly casLow: Uint32Array | null;
+
+  constructor(
+    private readonly keys: readonly Uint8Array[],
+    private readonly withCas: boolean,
+  ) {
+    const n = keys.length;
+    this.arena = Buffer.allocUnsafe(Math.min(64 * 1024, 64 * n));
+    this.offsets = new Int32Array(n).fill(-1);
+    this.lengths = new Int32Array(n);
+    this.flags = new Uint32Array(n);
+    this.casHigh = withCas ? new Uint32Array(n) : null;
+    this.casLow = withCas ? new Uint32Array(n) : null;
+  }
+
+  addHit(index: number, clientFlags: number, data: Uint8Array, offset: number, length: number, casHigh: number, casLow: number): void {
+    if (this.used + length > this.arena.length) {
+      let size = this.arena.length * 2;
+      while (size < this.used + length) size *= 2;
+      const bigger = Buffer.allocUnsafe(size);
+      this.arena.copy(bigger, 0, 0, this.used);
+      this.arena = bigger;
+    }
+    this.arena.set(data.subarray(offset, offset + length), this.used);
+    this.offsets[index] = this.used;
+    this.lengths[index] = length;
+    this.flags[index] = clientFlags;
+    if (this.casHigh !== null) {
+      this.casHigh[index] = casHigh;
+      this.casLow![index] = casLow;
+    }
+    this.used += length;
+  }
+
+  render(): Buffer {
+    const keys = this.keys;
+    let casText: string[] | null = null;
+    let size = 5; // END\r\n
+    for (let i = 0; i < keys.length; i++) {
+      if (this.offsets[i]! < 0) continue;
+      const length = this.lengths[i]!;
+      size += 6 + keys[i]!.length + 1 + decimalDigits(this.flags[i]!) + 1 + decimalDigits(length) + 2 + length + 2;
+      if (this.withCas) {
+        casText ??= new Array<string>(keys.length);
+        casText[i] = u64ToDecimal(this.casHigh![i]!, this.casLow![i]!);
+        size += 1 + casText[i]!.length;
+      }
+    }
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const offset = this.offsets[i]!;
+      if (offset < 0) continue;
+      const length = this.lengths[i]!;
+      at += out.write('VALUE ', at, 'latin1');
+      out.set(keys[i]!, at);
+      at += keys[i]!.length;
+      out[at++] = 32;
+      at = writeDecimal(out, at, this.flags[i]!);
+      out[at++] = 32;
+      at = writeDecimal(out, at, length);
+      if (casText !== null) {
+        out[at++] = 32;
+        at += out.write(casText[i]!, at, 'latin1');
+      }
+      out[at++] = 13;
+      out[at++] = 10;
+      this.arena.copy(out, at, offset, offset + length);
+      at += length;
+      out[at++] = 13;
+      out[at++] = 10;
+    }
+    out.write('END\r\n', at, 'latin1');
+    return out;
+  }
 }
 
 /** `STAT <name> <value>` lines followed by END. */
