@@ -19,8 +19,6 @@ import { SHARDCACHE_VERSION } from './util/package-version';
 export const MEMCACHED_COMPAT_VERSION = '1.6.18';
 
 export interface DaemonOptions {
-  /** 'worker' (default) or 'in-process' shards. */
-  shardMode?: 'worker' | 'in-process';
   /** How long a graceful shutdown waits for owed replies before closing sockets. */
   shutdownTimeoutMs?: number;
   onShutdownRequested?: (reason: string) => void;
@@ -46,7 +44,7 @@ export class Daemon {
       pageSize: config.maxItemSize,
       slabMinSize: config.slabMinSize,
       growthFactor: config.growthFactor,
-      mode: options.shardMode ?? 'worker',
+      mode: 'worker',
       onLog: (message) => this.logger.warn(message),
     });
     this.router = new Router(this.pool.shards);

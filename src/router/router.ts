@@ -37,13 +37,6 @@ export class Router {
     return this.ring.shardFor(hashBytes(key, 0, key.length));
   }
 
-  /** Ops queued or in flight across all shards. */
-  get inFlight(): number {
-    let total = 0;
-    for (const s of this.shards) total += s.inFlight;
-    return total;
-  }
-
   get(key: Uint8Array, sink: ReplySink, tag: number): void {
     this.keyed(OpCode.Get, key, null, 0, 0, 0, 0, sink, tag);
   }
@@ -82,7 +75,7 @@ export class Router {
   }
 
   /** Sends a key-less op to every shard; the sink gets one reply per shard, tagged with the shard index. */
-  broadcast(opCode: typeof OpCode.FlushAll | typeof OpCode.Stats | typeof OpCode.Ping, expiresAtMs: number, sink: ReplySink): void {
+  broadcast(opCode: typeof OpCode.FlushAll | typeof OpCode.Stats, expiresAtMs: number, sink: ReplySink): void {
     for (let i = 0; i < this.shards.length; i++) {
       this.shards[i]!.enqueue(opCode, null, 0, null, 0, expiresAtMs, 0, 0, sink, i);
     }

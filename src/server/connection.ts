@@ -103,10 +103,6 @@ export class Connection implements ReplyOutput, DispatchGate {
     this.socket.destroy();
   }
 
-  get idle(): boolean {
-    return this.queue.pending === 0;
-  }
-
   writeReplies(chunks: Buffer[]): void {
     if (this.closed) return;
     for (const chunk of chunks) {

@@ -197,6 +197,7 @@ type ParsedEvent = { request: MemcacheTextRequest; error: null } | { request: nu
 export class MemcacheTextSession implements ProtocolSession {
   private readonly parser: MemcacheTextParser;
   private readonly router: Router;
+  private readonly versionReply: Buffer;
   /** Parsed events waiting for the gate, in arrival order (errors too, to keep reply order). */
   private deferred: ParsedEvent[] = [];
   private deferredHead = 0;
@@ -210,6 +211,7 @@ export class MemcacheTextSession implements ProtocolSession {
     limits: TextParserLimits,
   ) {
     this.router = context.router;
+    this.versionReply = textLine(`VERSION ${context.memcachedVersion}`);
     this.parser = new MemcacheTextParser(
       {
         onRequest: (request) => (this.mustDefer() ? this.deferred.push({ request, error: null }) : this.onRequest(request)),
@@ -285,7 +287,7 @@ export class MemcacheTextSession implements ProtocolSession {
       case 'stats':
         return this.stats(request);
       case 'version':
-        return this.queue.immediate(textLine(`VERSION ${this.context.memcachedVersion}`));
+        return this.queue.immediate(this.versionReply);
       case 'verbosity':
         if (!request.noreply) this.queue.immediate(Replies.OK);
         return;

@@ -156,9 +156,6 @@ export class ShardExecutor {
         this.replies.append(StoreStatus.Ok, 0, 0, 0, json, 0, json.length);
         return;
       }
-      case OpCode.Ping:
-        this.replies.appendStatus(StoreStatus.Ok);
-        return;
       default:
         this.replies.appendStatus(SHARD_FAILED_STATUS);
     }

@@ -39,8 +39,6 @@ export const OpCode = {
   FlushAll: 13,
   /** Reply value: JSON of ShardStatsSnapshot. */
   Stats: 14,
-  /** Liveness probe; reply status Ok. */
-  Ping: 15,
 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 

@@ -83,7 +83,6 @@ export class ShardClient implements ShardTransportEvents {
   private readonly pending = new PendingQueue();
   private readonly reader = new ReplyBatchReader();
   private transport: ShardTransport | null = null;
-  batchesSent = 0;
   restarts = 0;
 
   constructor(
@@ -94,11 +93,6 @@ export class ShardClient implements ShardTransportEvents {
 
   attach(transport: ShardTransport): void {
     this.transport = transport;
-  }
-
-  /** Ops queued or in flight on this shard. */
-  get inFlight(): number {
-    return this.pending.size;
   }
 
   enqueue(
@@ -121,7 +115,6 @@ export class ShardClient implements ShardTransportEvents {
   /** Sends the batch built this turn, if any. */
   flush(): void {
     if (this.batch.isEmpty || this.transport === null) return;
-    this.batchesSent++;
     this.transport.send(this.batch.finish());
     this.batch.reset();
   }

@@ -3,8 +3,6 @@
  * retrieval reply (all its VALUE lines and END) is built in one Buffer.
  */
 
-export const CRLF = Buffer.from('\r\n', 'latin1');
-
 function line(text: string): Buffer {
   return Buffer.from(`${text}\r\n`, 'latin1');
 }
@@ -18,7 +16,6 @@ export const Replies = {
   TOUCHED: line('TOUCHED'),
   END: line('END'),
   OK: line('OK'),
-  RESET: line('RESET'),
   ERROR: line('ERROR'),
   TOO_LARGE: line('SERVER_ERROR object too large for cache'),
   NO_MEMORY: line('SERVER_ERROR out of memory storing object'),
