@@ -3,6 +3,7 @@
  * plus graceful shutdown. main.ts adds the CLI and signals; integration tests
  * start a daemon in-process through this module.
  */
+import { Credentials } from './auth/credentials';
 import type { Config } from './config/config';
 import { Router, OpCode } from './router/router';
 import { Listener, type ListenAddress } from './server/listener';
@@ -30,6 +31,7 @@ export class Daemon {
   readonly router: Router;
   readonly listener: Listener;
   readonly logger: Logger;
+  readonly credentials: Credentials | null;
   private readonly processStartMs = Date.now();
   private stopping: Promise<void> | null = null;
 
@@ -38,6 +40,8 @@ export class Daemon {
     private readonly options: DaemonOptions = {},
   ) {
     this.logger = new Logger(config.verbosity);
+    // Before any thread starts: a bad auth file must fail start-up, not leave an open daemon.
+    this.credentials = config.authFile === null ? null : Credentials.load(config.authFile);
     this.pool = new ShardPool({
       shardCount: config.threads,
       memoryLimitBytes: config.memoryLimitBytes,
@@ -96,6 +100,7 @@ export class Daemon {
       config: this.config,
       router: this.router,
       stats: this.stats,
+      credentials: this.credentials,
       processStartMs: this.processStartMs,
       memcachedVersion: MEMCACHED_COMPAT_VERSION,
       shardcacheVersion: SHARDCACHE_VERSION,

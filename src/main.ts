@@ -4,9 +4,10 @@
  * SIGTERM/SIGINT stop accepting, answer what was already read, close, exit 0;
  * a second signal exits at once.
  */
+import { CredentialsError } from './auth/credentials';
 import { parseCommandLine } from './config/load';
 import { Daemon } from './daemon';
-import { ConfigError, EX_SOFTWARE } from './errors';
+import { ConfigError, EX_SOFTWARE, EX_USAGE } from './errors';
 
 async function main(): Promise<void> {
   let commandLine;
@@ -39,7 +40,14 @@ async function main(): Promise<void> {
     );
   };
 
-  const daemon = new Daemon(commandLine.config, { onShutdownRequested: (reason) => stop(reason) });
+  let daemon: Daemon;
+  try {
+    daemon = new Daemon(commandLine.config, { onShutdownRequested: (reason) => stop(reason) });
+  } catch (err) {
+    if (!(err instanceof CredentialsError)) throw err;
+    process.stderr.write(`shardcache: --auth-file: ${err.message}\n`);
+    process.exit(EX_USAGE);
+  }
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   try {

@@ -48,6 +48,8 @@ export const OPTIONS = {
   'slab-min-size': { short: 'n', arity: 'value', env: true, describe: 'min space used for key+value+flags' },
   threads: { short: 't', arity: 'value', env: true, describe: 'number of shards (worker threads)' },
   'max-item-size': { short: 'I', arity: 'value', env: true, describe: 'max item size (k/m suffix, 1k to 128m)' },
+  'enable-sasl': { short: 'S', arity: 'switch', env: true, describe: 'require SASL PLAIN authentication (binary protocol)' },
+  'auth-file': { short: 'Y', arity: 'value', env: true, describe: 'user:password file; enables ascii authentication' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -64,6 +66,7 @@ export interface ParsedArgs {
   /** Each value option's text; a repeated option keeps every occurrence, in order. */
   readonly values: Partial<Record<ValueOptionName, readonly string[]>>;
   readonly enableShutdown: boolean;
+  readonly enableSasl: boolean;
   /** How many times -v was given (0 = not given). */
   readonly verbose: number;
   readonly help: boolean;
@@ -175,6 +178,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   return {
     values,
     enableShutdown: parsed['enable-shutdown'] === true,
+    enableSasl: parsed['enable-sasl'] === true,
     verbose: typeof parsed['verbose'] === 'number' ? parsed['verbose'] : 0,
     help: parsed['help'] === true,
     version: parsed['version'] === true,

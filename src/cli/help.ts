@@ -37,6 +37,11 @@ function helpEntries(): Record<OptionName, HelpEntry> {
       lines: [`access mask for UNIX socket, in octal (default: ${DEFAULTS.unixMask.toString(8)})`],
     },
     'enable-shutdown': { lines: ['enable ascii "shutdown" command'] },
+    'enable-sasl': { lines: ['turn on SASL PLAIN authentication (binary protocol);', 'credentials come from --auth-file'] },
+    'auth-file': {
+      placeholder: 'file',
+      lines: ['enable ASCII protocol authentication. format:', 'user:pass\\n (also the SASL credentials with -S)'],
+    },
     listen: {
       placeholder: 'addr',
       lines: [

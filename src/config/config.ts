@@ -28,4 +28,11 @@ export interface Config {
   verbosity: number;
   /** -A: allow the `shutdown` command. */
   enableShutdown: boolean;
+  /** -S: binary connections must authenticate with SASL PLAIN before any other command. */
+  enableSasl: boolean;
+  /**
+   * -Y: the `user:password` file. Enables memcached's ascii authentication on
+   * text connections, and is the credential source for SASL (-S).
+   */
+  authFile: string | null;
 }

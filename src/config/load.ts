@@ -27,6 +27,7 @@ import {
   parseUdpPort,
   parseUnixMask,
   parseUnixSocket,
+  parseFilePath,
   type Parsed,
 } from './schema';
 
@@ -92,6 +93,16 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
   const unixSocket = resolve<string | null>('unix-socket', parseUnixSocket, null);
   const unixMask = resolve('unix-mask', parseUnixMask, DEFAULTS.unixMask);
   const enableShutdown = resolveSwitch(args.enableShutdown, env, 'enable-shutdown');
+  const enableSasl = resolveSwitch(args.enableSasl, env, 'enable-sasl');
+  // memcached's SASL password database variable is honoured as a fallback source.
+  const authFile = resolve<string | null>('auth-file', parseFilePath, env['MEMCACHED_SASL_PWDB']?.trim() || null);
+  if (enableSasl && authFile.value === null) {
+    throw new codes.SC_ERR_CONFIG_CONFLICT(
+      '--enable-sasl',
+      'SASL needs credentials: give --auth-file <file> (lines user:password)',
+      'argv',
+    );
+  }
   const listen = resolve('listen', parseListen, [...DEFAULTS.listen]);
   const memory = resolve('memory-limit', (t) => parseSize(t, MEMORY_LIMIT_RULE), DEFAULTS.memoryLimitBytes);
   const connLimit = resolve('conn-limit', (t) => parseInteger(t, LIMITS.minConnLimit, LIMITS.maxConnLimit), DEFAULTS.connLimit);
@@ -139,14 +150,16 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
     slabMinSize: slabMinSize.value,
     verbosity,
     enableShutdown,
+    enableSasl,
+    authFile: authFile.value,
   };
   return Object.freeze(config);
 }
 
-function resolveSwitch(typed: boolean, env: NodeJS.ProcessEnv, name: 'enable-shutdown'): boolean {
+function resolveSwitch(typed: boolean, env: NodeJS.ProcessEnv, name: 'enable-shutdown' | 'enable-sasl'): boolean {
   if (typed) return true;
   const text = env[envVarName(name)]?.trim();
-  if (!text) return DEFAULTS.enableShutdown;
+  if (!text) return name === 'enable-sasl' ? DEFAULTS.enableSasl : DEFAULTS.enableShutdown;
   const parsed = parseBoolean(text);
   if (!parsed.ok) throw new codes.SC_ERR_CONFIG_INVALID(`--${name}`, parsed.reason, 'env');
   return parsed.value;

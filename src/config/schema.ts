@@ -139,3 +139,9 @@ export function parseBoolean(text: string): Parsed<boolean> {
   if (['0', 'false', 'no', 'off'].includes(t)) return ok(false);
   return fail(`${quote(text)} is not a boolean (use 1/0, true/false, yes/no or on/off)`);
 }
+
+/** A file path (existence is checked when the file is read, so the message can say why it failed). */
+export function parseFilePath(text: string): Parsed<string> {
+  if (text === '' || text.includes('\0')) return fail(`${quote(text)} is not a file path`);
+  return ok(text);
+}

@@ -2,6 +2,7 @@
  * What every connection shares: configuration, the router, front-end counters,
  * the clock origin, and the hooks into the daemon (stats, shutdown).
  */
+import type { Credentials } from '../auth/credentials';
 import type { Config } from '../config/config';
 import type { Router } from '../router/router';
 import type { ServerStats } from './server-stats';
@@ -12,6 +13,12 @@ export interface ServerContext {
   readonly config: Config;
   readonly router: Router;
   readonly stats: ServerStats;
+  /**
+   * Loaded from -Y/--auth-file, or null when authentication is off. Text
+   * sessions require memcached's ascii login when set; binary sessions require
+   * SASL PLAIN when `config.enableSasl` (count attempts in stats.authCmds/authErrors).
+   */
+  readonly credentials: Credentials | null;
   /** Unix ms when the daemon started (memcached treats absolute exptimes before it as expired). */
   readonly processStartMs: number;
   /** What `version` answers: memcached-shaped, because clients parse it as \d+.\d+.\d+. */

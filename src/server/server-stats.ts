@@ -11,4 +11,7 @@ export class ServerStats {
   cmdFlush = 0;
   /** Connections paused because their replies backed up (memcached's conn_yields is the nearest). */
   connYields = 0;
+  /** Authentication attempts (ascii login `set`s, SASL auth/step) and the failed ones. */
+  authCmds = 0;
+  authErrors = 0;
 }

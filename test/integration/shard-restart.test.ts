@@ -24,6 +24,8 @@ const config: Config = {
   slabMinSize: 48,
   verbosity: 0,
   enableShutdown: false,
+  enableSasl: false,
+  authFile: null,
 };
 
 describe('shard worker restart', () => {

@@ -32,6 +32,8 @@ describe('OPTIONS', () => {
       'slab-min-size': 'n',
       verbose: 'v',
       'enable-shutdown': 'A',
+      'enable-sasl': 'S',
+      'auth-file': 'Y',
       'udp-port': 'U',
       help: 'h',
       version: 'V',
@@ -109,7 +111,7 @@ describe('normalizeArgv', () => {
 
 describe('parseArgs', () => {
   it('returns nothing for an empty command line', () => {
-    expect(parseArgs([])).toEqual({ values: {}, enableShutdown: false, verbose: 0, help: false, version: false });
+    expect(parseArgs([])).toEqual({ values: {}, enableShutdown: false, enableSasl: false, verbose: 0, help: false, version: false });
   });
 
   it('keeps every value as typed text, repeated ones in order', () => {

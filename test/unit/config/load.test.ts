@@ -21,6 +21,8 @@ const DEFAULT_CONFIG: Config = {
   slabMinSize: 48,
   verbosity: 0,
   enableShutdown: false,
+  enableSasl: false,
+  authFile: null,
 };
 
 function configError(argv: string[], env: NodeJS.ProcessEnv = NO_ENV): ConfigError {
@@ -330,5 +332,21 @@ describe('parseCommandLine', () => {
       write.mockRestore();
       exit.mockRestore();
     }
+  });
+});
+
+describe('authentication flags', () => {
+  it('-Y sets the auth file and -S turns SASL on', () => {
+    const config = loadConfig(['-S', '-Y', '/etc/shardcache/auth'], NO_ENV);
+    expect(config.enableSasl).toBe(true);
+    expect(config.authFile).toBe('/etc/shardcache/auth');
+  });
+
+  it("takes memcached's MEMCACHED_SASL_PWDB when no auth file is given", () => {
+    expect(loadConfig(['--enable-sasl'], { MEMCACHED_SASL_PWDB: '/run/pwdb' }).authFile).toBe('/run/pwdb');
+  });
+
+  it('refuses SASL without credentials', () => {
+    expect(configError(['-S']).message).toMatch(/--enable-sasl.*--auth-file/);
   });
 });
