@@ -6,7 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 
-export const MAIN_JS = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+/** SHARDCACHE_DIST points the tests at another build output (e.g. a private build while others edit src/). */
+export const DIST_DIR = process.env['SHARDCACHE_DIST'] ?? path.join(__dirname, '..', '..', 'dist');
+export const MAIN_JS = path.join(DIST_DIR, 'src', 'main.js');
 
 export interface RunningDaemon {
   port: number;

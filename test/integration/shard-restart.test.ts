@@ -5,11 +5,12 @@
  */
 import type * as DaemonModule from '../../src/daemon';
 import type { Config } from '../../src/config/config';
-import { freePort } from '../helpers/daemon';
+import * as path from 'node:path';
+import { DIST_DIR, freePort } from '../helpers/daemon';
 import { RawClient } from '../helpers/raw-client';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Daemon } = require('../../dist/src/daemon') as typeof DaemonModule;
+const { Daemon } = require(path.join(DIST_DIR, 'src', 'daemon')) as typeof DaemonModule;
 
 const config: Config = {
   port: 0,
