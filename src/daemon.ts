@@ -66,7 +66,10 @@ export class Daemon {
       for (const host of c.listen) await this.listener.listenTcp(host, c.port);
     }
     if (c.unixSocket !== null) await this.listener.listenUnix(c.unixSocket, c.unixMask);
-    for (const a of this.listener.addresses) this.logger.info(`listening on ${a.kind} ${a.address}`);
+    if (c.redisPort !== 0) {
+      for (const host of c.listen) await this.listener.listenTcp(host, c.redisPort, 'resp');
+    }
+    for (const a of this.listener.addresses) this.logger.info(`listening on ${a.kind} ${a.address} (${a.protocol})`);
   }
 
   /** Graceful stop: no new connections, owed replies written, then shards stopped. Idempotent. */

@@ -22,8 +22,8 @@ export type OptionArity =
   | 'count';
 
 export interface OptionSpec {
-  /** memcached's one-letter name. */
-  readonly short: string;
+  /** memcached's one-letter name; absent for options memcached does not have. */
+  readonly short?: string;
   readonly arity: OptionArity;
   /** Whether `SHARDCACHE_<LONG_NAME>` also sets it (not for --help and --version). */
   readonly env: boolean;
@@ -50,6 +50,7 @@ export const OPTIONS = {
   'max-item-size': { short: 'I', arity: 'value', env: true, describe: 'max item size (k/m suffix, 1k to 128m)' },
   'enable-sasl': { short: 'S', arity: 'switch', env: true, describe: 'require SASL PLAIN authentication (binary protocol)' },
   'auth-file': { short: 'Y', arity: 'value', env: true, describe: 'user:password file; enables ascii authentication' },
+  'redis-port': { arity: 'value', env: true, describe: 'TCP port for the Redis protocol (RESP); 0 = off' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -59,7 +60,12 @@ export type ValueOptionName = {
 
 export const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
 
-const BY_SHORT: ReadonlyMap<string, OptionName> = new Map(OPTION_NAMES.map((name) => [OPTIONS[name].short, name]));
+const BY_SHORT: ReadonlyMap<string, OptionName> = new Map(
+  OPTION_NAMES.flatMap((name) => {
+    const short = (OPTIONS[name] as OptionSpec).short;
+    return short === undefined ? [] : [[short, name] as const];
+  }),
+);
 
 /** The command line as typed, before environment, defaults and validation. Absent = not on the command line. */
 export interface ParsedArgs {
@@ -101,7 +107,7 @@ export function buildArgsParser(): Argv {
   for (const name of OPTION_NAMES) {
     const spec: OptionSpec = OPTIONS[name];
     parser = parser.option(name, {
-      alias: spec.short,
+      ...(spec.short === undefined ? {} : { alias: spec.short }),
       type: spec.arity === 'value' ? 'string' : spec.arity === 'count' ? 'count' : 'boolean',
       describe: spec.describe,
     });

@@ -10,7 +10,7 @@
 import { DEFAULTS, LIMITS, defaultThreads } from '../config/defaults';
 import { formatSize } from '../config/schema';
 import { SHARDCACHE_VERSION } from '../util/package-version';
-import { OPTIONS, OPTION_NAMES, type OptionName } from './args';
+import { OPTIONS, OPTION_NAMES, type OptionName, type OptionSpec } from './args';
 
 /** Column where descriptions start, as in memcached's usage(). */
 const DESCRIPTION_COLUMN = 26;
@@ -37,6 +37,10 @@ function helpEntries(): Record<OptionName, HelpEntry> {
       lines: [`access mask for UNIX socket, in octal (default: ${DEFAULTS.unixMask.toString(8)})`],
     },
     'enable-shutdown': { lines: ['enable ascii "shutdown" command'] },
+    'redis-port': {
+      placeholder: 'num',
+      lines: ['TCP port for the Redis protocol, RESP2/3', `(default: ${DEFAULTS.redisPort}, off)`],
+    },
     'enable-sasl': { lines: ['turn on SASL PLAIN authentication (binary protocol);', 'credentials come from --auth-file'] },
     'auth-file': {
       placeholder: 'file',
@@ -99,7 +103,8 @@ export function formatHelp(): string {
   ];
   for (const name of OPTION_NAMES) {
     const entry = entries[name];
-    const flags = `-${OPTIONS[name].short}, --${name}${entry.placeholder === undefined ? '' : `=<${entry.placeholder}>`}`;
+    const short = (OPTIONS[name] as OptionSpec).short;
+    const flags = `${short === undefined ? '    ' : `-${short}, `}--${name}${entry.placeholder === undefined ? '' : `=<${entry.placeholder}>`}`;
     out.push(row(flags, entry.lines[0]!));
     for (const line of entry.lines.slice(1)) out.push(row('', line));
     for (const [extraFlags, text] of entry.extraRows ?? []) out.push(row(extraFlags, text));

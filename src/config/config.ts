@@ -6,6 +6,8 @@
 export interface Config {
   /** TCP port (-p); 0 = TCP off. */
   port: number;
+  /** Redis protocol (RESP) TCP port on the same interfaces; 0 = off. */
+  redisPort: number;
   /** Interfaces to listen on (-l), comma list split. */
   listen: string[];
   /** Unix socket path (-s), or null. */

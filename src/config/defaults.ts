@@ -21,6 +21,7 @@ export const DEFAULTS = {
   growthFactor: 1.25,
   slabMinSize: 48,
   verbosity: 0,
+  redisPort: 0,
   enableShutdown: false,
   enableSasl: false,
 } as const;

@@ -85,6 +85,7 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
   };
 
   const port = resolve('port', parsePort, DEFAULTS.port);
+  const redisPort = resolve('redis-port', parsePort, DEFAULTS.redisPort);
   const udp = textOf('udp-port');
   if (udp !== undefined) {
     const parsed = parseUdpPort(udp.text);
@@ -139,6 +140,7 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
   const config: Config = {
     // memcached: a UNIX socket "disables network support"; port 0 is how Config says "no TCP".
     port: unixSocket.value === null ? port.value : 0,
+    redisPort: redisPort.value,
     listen: Object.freeze(listen.value) as string[],
     unixSocket: unixSocket.value,
     unixMask: unixMask.value,

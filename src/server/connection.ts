@@ -6,12 +6,8 @@
  * daemon buffer without limit.
  */
 import type { Socket } from 'node:net';
-import { MemcacheTextSession } from './memcache-text-session';
 import { ReplyQueue, type ReplyOutput } from './reply-queue';
 import type { ServerContext } from './server-context';
-
-/** memcached binary protocol request magic; its sessions arrive with the binary-protocol issue. */
-const BINARY_REQUEST_MAGIC = 0x80;
 
 export interface ConnectionLimits {
   /** Ops (keys) a connection may have in flight or waiting to be written before requests wait. */
@@ -39,6 +35,18 @@ export interface ProtocolSession {
 export interface DispatchGate {
   mayDispatch(): boolean;
 }
+
+/**
+ * Picks and builds the session for a connection from its first chunk (the
+ * memcached port tells binary from text by the first byte), or returns null
+ * to drop the connection. One factory per listening port.
+ */
+export type SessionFactory = (
+  firstChunk: Buffer,
+  queue: ReplyQueue,
+  gate: DispatchGate,
+  context: ServerContext,
+) => ProtocolSession | null;
 
 /**
  * Collects the connections that have output this turn and writes each once,
@@ -84,6 +92,7 @@ export class Connection implements ReplyOutput, DispatchGate {
     private readonly socket: Socket,
     private readonly context: ServerContext,
     private readonly limits: ConnectionLimits,
+    private readonly sessionFactory: SessionFactory,
     private readonly onClosed: (connection: Connection) => void,
   ) {
     socket.setNoDelay(true);
@@ -157,18 +166,11 @@ export class Connection implements ReplyOutput, DispatchGate {
   private onData(chunk: Buffer): void {
     this.context.stats.bytesRead += chunk.length;
     if (this.session === null) {
-      if (chunk[0] === BINARY_REQUEST_MAGIC) {
-        // Binary protocol not served yet: close rather than answer in the wrong protocol.
+      this.session = this.sessionFactory(chunk, this.queue, this, this.context);
+      if (this.session === null) {
         this.socket.destroy();
         return;
       }
-      this.session = new MemcacheTextSession(this.queue, this, this.context, {
-        maxItemSize: this.context.config.maxItemSize,
-        maxLineLength: 2048,
-        // Our own bounds where memcached has none: a 100k-key multi-get of short keys fits.
-        maxRetrievalLineLength: 2 * 1024 * 1024,
-        maxKeysPerRetrieval: 100_000,
-      });
     }
     this.session.push(chunk);
     this.maybePause();

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { OPTIONS, type ValueOptionName } from '../../../src/cli/args';
+import { OPTIONS, type OptionSpec, type ValueOptionName } from '../../../src/cli/args';
 import { formatHelp, formatVersion } from '../../../src/cli/help';
 import type { Config } from '../../../src/config/config';
 import { loadConfig, parseCommandLine } from '../../../src/config/load';
@@ -10,6 +10,7 @@ const NO_ENV: NodeJS.ProcessEnv = {};
 
 const DEFAULT_CONFIG: Config = {
   port: 11211,
+  redisPort: 0,
   listen: ['127.0.0.1'],
   unixSocket: null,
   unixMask: 0o700,
@@ -71,7 +72,7 @@ describe('loadConfig', () => {
     ];
 
     describe.each(cases)('--%s', (name, a, expectA, b, expectB) => {
-      const short = `-${OPTIONS[name].short}`;
+      const short = `-${(OPTIONS[name] as OptionSpec).short}`;
       const envName = `SHARDCACHE_${name.toUpperCase().replace(/-/g, '_')}`;
 
       it(`as ${short} ${a}`, () => {
