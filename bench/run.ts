@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: shardcache side by side with Debian's memcached (-t 2, same
- * -m) on 127.0.0.1, as named presets (`--list`, `--scenario a,b`):
- * throughput presets driven by our load generator (and one by memaslap),
+ * -m) and redis-server (no persistence) on 127.0.0.1, as named presets
+ * (`--list`, `--scenario a,b`): throughput presets driven by our load
+ * generator (memcached text or RESP), memaslap (text, binary) and redis-benchmark,
  * alternating A B A B over several rounds, printing medians, ratios
  * shardcache/memcached and server CPU µs per op; memory presets (RSS per item
  * at 1M and 5M items, `stats bytes` vs RSS, a multi-get storm); tail latency
@@ -17,14 +18,17 @@ import path from 'node:path';
 import { writeRatioChart, type RatioBar } from './lib/chart';
 import { multiGetStorm, primeKeys, runLoad, type LoadOptions, type LoadResult } from './lib/loadgen';
 import { memaslapArgs, memaslapBinary, runMemaslap } from './lib/memaslap';
+import { redisBenchmarkArgs, redisBenchmarkBinary, runRedisBenchmark } from './lib/redis-benchmark';
 import {
   cpuSeconds,
   memcachedVersion,
+  redisVersion,
   rssBytes,
   rssSampler,
   serverStats,
   shardcacheNodeFlags,
   startMemcached,
+  startRedis,
   startShardcache,
   stopServer,
   type ServerUnderTest,
@@ -85,11 +89,16 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-/** Servers started for a group of presets: extra args for each (memcached also gets -t 2). */
+/**
+ * Servers started for a group of presets: extra args for each. The peer is
+ * memcached (-t 2) unless `redis` is given: then it is redis-server and the
+ * load goes to shardcache's RESP port.
+ */
 interface ServerGroup {
   id: string;
   shardcache: string[];
-  memcached: string[];
+  memcached?: string[];
+  redis?: string[];
 }
 
 const GROUPS = {
@@ -97,6 +106,7 @@ const GROUPS = {
   conns: { id: 'conns', shardcache: ['-m', '1024', '-c', '2048'], memcached: ['-t', '2', '-m', '1024', '-c', '2048'] },
   m64: { id: 'm64', shardcache: ['-m', '64'], memcached: ['-t', '2', '-m', '64'] },
   memaslap: { id: 'memaslap', shardcache: ['-m', '1024'], memcached: ['-t', '2', '-m', '1024'] },
+  resp: { id: 'resp', shardcache: ['-m', '1024'], redis: ['--maxmemory', '1gb', '--maxmemory-policy', 'allkeys-lru'] },
 } satisfies Record<string, ServerGroup>;
 
 interface LoadScenario {
@@ -117,7 +127,21 @@ interface MemaslapScenario {
   name: string;
   description: string;
   group: ServerGroup;
+  binary: boolean;
 }
+
+interface RedisBenchmarkScenario {
+  kind: 'redis-benchmark';
+  id: string;
+  name: string;
+  description: string;
+  group: ServerGroup;
+  pipeline: number;
+  /** Requests per test (set, then get) in a full run; --quick uses a quarter. */
+  requests: number;
+}
+
+type ThroughputScenario = LoadScenario | MemaslapScenario | RedisBenchmarkScenario;
 
 interface PhaseScenario {
   kind: 'memory' | 'storm' | 'memory-big' | 'tail';
@@ -126,7 +150,7 @@ interface PhaseScenario {
   description: string;
 }
 
-type Scenario = LoadScenario | MemaslapScenario | PhaseScenario;
+type Scenario = ThroughputScenario | PhaseScenario;
 
 const PRIME_32 = { count: 100_000, valueSize: 32 };
 const PRIME_1K = { count: 100_000, valueSize: 1024 };
@@ -229,6 +253,51 @@ const SCENARIOS: Scenario[] = [
     name: 'memaslap -T 1 -c 50 -X 32 (get:set 9:1)',
     description: 'Debian memaslap (memcaslap) -T 1 -c 50 -t <seconds>s -X 32, its default get:set 9:1, text protocol; its TPS line',
     group: GROUPS.memaslap,
+    binary: false,
+  },
+  {
+    kind: 'memaslap',
+    id: 'memaslap-binary',
+    name: 'memaslap -B (binary protocol) -T 1 -c 50 -X 32',
+    description: 'the same with -B: the memcached binary protocol',
+    group: GROUPS.memaslap,
+    binary: true,
+  },
+  {
+    kind: 'loadgen',
+    id: 'resp-mix9-32b-p1',
+    name: 'RESP GET:SET 9:1, 32 B, pipeline 1 (vs redis-server)',
+    description: 'our generator speaking RESP to shardcache --redis-port and to redis-server: GET:SET 9:1, 32 B, 100k primed keys, pipeline 1',
+    group: GROUPS.resp,
+    prime: PRIME_32,
+    load: { protocol: 'resp', pipeline: 1, getRatio: 0.9, valueSize: 32, keySpace: 100_000 },
+  },
+  {
+    kind: 'loadgen',
+    id: 'resp-mix9-32b-p16',
+    name: 'RESP GET:SET 9:1, 32 B, pipeline 16 (vs redis-server)',
+    description: 'same at pipeline 16 (a target: ≥ 1× redis-server)',
+    group: GROUPS.resp,
+    prime: PRIME_32,
+    load: { protocol: 'resp', pipeline: 16, getRatio: 0.9, valueSize: 32, keySpace: 100_000 },
+  },
+  {
+    kind: 'redis-benchmark',
+    id: 'redis-benchmark-p1',
+    name: 'redis-benchmark -t set,get -P 1',
+    description: 'Debian redis-benchmark -t set,get -P 1 -c 50 -d 32 -r 100000 -n 200000 against both; set and get rps summed as ops/requests',
+    group: GROUPS.resp,
+    pipeline: 1,
+    requests: 200_000,
+  },
+  {
+    kind: 'redis-benchmark',
+    id: 'redis-benchmark-p16',
+    name: 'redis-benchmark -t set,get -P 16',
+    description: 'the same with -P 16 -n 2000000 (a target: ≥ 1× redis-server)',
+    group: GROUPS.resp,
+    pipeline: 16,
+    requests: 2_000_000,
   },
   {
     kind: 'memory',
@@ -289,17 +358,22 @@ function human(n: number): string {
 }
 
 async function startPair(group: ServerGroup): Promise<ServerUnderTest[]> {
-  const shardcache = await startShardcache(group.shardcache);
-  const memcached = await startMemcached(group.memcached);
-  return [shardcache, ...(memcached === null ? [] : [memcached])];
+  const resp = group.redis !== undefined;
+  const shardcache = await startShardcache(group.shardcache, resp);
+  const peer = resp ? await startRedis(group.redis!) : await startMemcached(group.memcached ?? []);
+  return [shardcache, ...(peer === null ? [] : [peer])];
 }
 
 async function stopAll(servers: ServerUnderTest[]): Promise<void> {
   for (const s of servers) await stopServer(s);
 }
 
+async function evictionCount(server: ServerUnderTest): Promise<number> {
+  return server.statsPort === null ? 0 : Number((await serverStats(server.statsPort)).evictions ?? 0);
+}
+
 async function measureLoad(server: ServerUnderTest, scenario: LoadScenario, args: Args): Promise<Measured> {
-  const statsBefore = await serverStats(server.port);
+  const evictionsBefore = await evictionCount(server);
   const cpuBefore = cpuSeconds(server.pid);
   const result = await runLoad({
     host: '127.0.0.1',
@@ -311,8 +385,7 @@ async function measureLoad(server: ServerUnderTest, scenario: LoadScenario, args
     ...scenario.load,
   });
   const cpu = cpuSeconds(server.pid) - cpuBefore;
-  const statsAfter = await serverStats(server.port);
-  const evictions = Number(statsAfter.evictions ?? 0) - Number(statsBefore.evictions ?? 0);
+  const evictions = (await evictionCount(server)) - evictionsBefore;
   return { ...result, cpuUsPerOp: result.ops > 0 ? (cpu * 1e6) / result.ops : 0, evictions };
 }
 
@@ -347,11 +420,52 @@ interface MemaslapMeasured {
   getMisses: number;
 }
 
-async function measureMemaslap(server: ServerUnderTest, args: Args): Promise<MemaslapMeasured> {
+async function measureMemaslap(server: ServerUnderTest, scenario: MemaslapScenario, args: Args): Promise<MemaslapMeasured> {
   const cpuBefore = cpuSeconds(server.pid);
-  const r = await runMemaslap({ port: server.port, seconds: Math.round(args.seconds), threads: 1, concurrency: args.connections, valueSize: 32 });
+  const r = await runMemaslap({
+    port: server.port,
+    seconds: Math.round(args.seconds),
+    threads: 1,
+    concurrency: args.connections,
+    valueSize: 32,
+    binary: scenario.binary,
+  });
   const cpu = cpuSeconds(server.pid) - cpuBefore;
   return { opsPerSec: r.opsPerSec, cpuUsPerOp: r.ops > 0 ? (cpu * 1e6) / r.ops : 0, getMisses: r.getMisses };
+}
+
+interface RedisBenchmarkMeasured {
+  /** Requests of both tests ÷ the sum of their durations (requests / rps). */
+  opsPerSec: number;
+  setRps: number;
+  getRps: number;
+  p99us: number;
+  cpuUsPerOp: number;
+}
+
+async function measureRedisBenchmark(server: ServerUnderTest, scenario: RedisBenchmarkScenario, args: Args): Promise<RedisBenchmarkMeasured> {
+  const requests = args.quick ? Math.round(scenario.requests / 4) : scenario.requests;
+  const cpuBefore = cpuSeconds(server.pid);
+  const rows = await runRedisBenchmark({
+    port: server.port,
+    pipeline: scenario.pipeline,
+    clients: args.connections,
+    valueSize: 32,
+    keySpace: 100_000,
+    requests,
+    timeoutSeconds: 180,
+  });
+  const cpu = cpuSeconds(server.pid) - cpuBefore;
+  const set = rows.find((r) => r.test === 'SET');
+  const get = rows.find((r) => r.test === 'GET');
+  const seconds = rows.reduce((t, r) => t + requests / r.rps, 0);
+  return {
+    opsPerSec: (requests * rows.length) / seconds,
+    setRps: set?.rps ?? 0,
+    getRps: get?.rps ?? 0,
+    p99us: Math.max(...rows.map((r) => r.p99ms * 1000)),
+    cpuUsPerOp: (cpu * 1e6) / (requests * rows.length),
+  };
 }
 
 interface Report {
@@ -362,14 +476,17 @@ interface Report {
   skipped: string[];
 }
 
-function recordRatios(report: Report, scenario: { name: string }, a: Summary | undefined, b: Summary | undefined): void {
+function recordRatios(report: Report, scenario: { name: string }, summaries: Map<string, Summary>): void {
+  const a = summaries.get('shardcache');
+  const peer = [...summaries.keys()].find((name) => name !== 'shardcache');
+  const b = peer === undefined ? undefined : summaries.get(peer);
   if (a === undefined || b === undefined || b.ops === 0) return;
   const p99 = a.p99 > 0 && b.p99 > 0 ? `${(a.p99 / b.p99).toFixed(2)}×` : '–';
-  report.ratioRows.push(`| ${scenario.name} | ${(a.ops / b.ops).toFixed(2)}× | ${p99} | ${(a.cpu / b.cpu).toFixed(2)}× |`);
-  report.bars.push({ scenario: scenario.name, ratio: a.ops / b.ops });
+  report.ratioRows.push(`| ${scenario.name} | ${peer} | ${(a.ops / b.ops).toFixed(2)}× | ${p99} | ${(a.cpu / b.cpu).toFixed(2)}× |`);
+  report.bars.push({ scenario: `${scenario.name}${peer === 'memcached' ? '' : ` ÷ ${peer}`}`, ratio: a.ops / b.ops });
 }
 
-async function runThroughputGroup(scenarios: (LoadScenario | MemaslapScenario)[], args: Args, report: Report): Promise<void> {
+async function runThroughputGroup(scenarios: ThroughputScenario[], args: Args, report: Report): Promise<void> {
   const group = scenarios[0]!.group;
   const servers = await startPair(group);
   const primed = new Map<string, string>();
@@ -381,11 +498,21 @@ async function runThroughputGroup(scenarios: (LoadScenario | MemaslapScenario)[]
         log(`  ${why}`);
         continue;
       }
+      if (scenario.kind === 'redis-benchmark' && redisBenchmarkBinary() === null) {
+        const why = `${scenario.id}: skipped, redis-benchmark is not installed (apt-get install redis-tools)`;
+        report.skipped.push(why);
+        log(`  ${why}`);
+        continue;
+      }
+      if (scenario.kind !== 'loadgen' && servers.length < 2) {
+        const why = `${scenario.id}: no peer server installed (apt-get install memcached redis-server); shardcache alone`;
+        report.skipped.push(why);
+      }
       if (scenario.kind === 'loadgen' && scenario.prime !== null) {
         const key = JSON.stringify(scenario.prime);
         for (const s of servers) {
           if (primed.get(s.name) === key) continue;
-          await primeKeys('127.0.0.1', s.port, scenario.prime.count, scenario.prime.valueSize);
+          await primeKeys('127.0.0.1', s.port, scenario.prime.count, scenario.prime.valueSize, 0, scenario.load.protocol);
           primed.set(s.name, key);
         }
       }
@@ -400,11 +527,31 @@ async function runThroughputGroup(scenarios: (LoadScenario | MemaslapScenario)[]
           }
         }
         for (const [name, rs] of results) summaries.set(name, summarizeLoad(scenario, rs));
+      } else if (scenario.kind === 'redis-benchmark') {
+        const results = new Map<string, RedisBenchmarkMeasured[]>();
+        for (let round = 0; round < args.rounds; round++) {
+          for (const s of servers) {
+            const r = await measureRedisBenchmark(s, scenario, args);
+            results.set(s.name, [...(results.get(s.name) ?? []), r]);
+            log(`  ${scenario.id} round ${round + 1} ${s.name}: SET ${Math.round(r.setRps)} GET ${Math.round(r.getRps)} rps cpu ${r.cpuUsPerOp.toFixed(2)} µs/op`);
+          }
+        }
+        for (const [name, rs] of results) {
+          summaries.set(name, {
+            ops: median(rs.map((r) => r.opsPerSec)),
+            p50: 0,
+            p99: median(rs.map((r) => r.p99us)),
+            p999: 0,
+            cpu: median(rs.map((r) => r.cpuUsPerOp)),
+            errors: 0,
+            notes: `SET ${human(median(rs.map((r) => r.setRps)))} rps, GET ${human(median(rs.map((r) => r.getRps)))} rps; p99 = worse of the two`,
+          });
+        }
       } else {
         const results = new Map<string, MemaslapMeasured[]>();
         for (let round = 0; round < args.rounds; round++) {
           for (const s of servers) {
-            const r = await measureMemaslap(s, args);
+            const r = await measureMemaslap(s, scenario, args);
             results.set(s.name, [...(results.get(s.name) ?? []), r]);
             log(`  ${scenario.id} round ${round + 1} ${s.name}: ${r.opsPerSec} TPS cpu ${r.cpuUsPerOp.toFixed(1)} µs/op`);
           }
@@ -422,12 +569,12 @@ async function runThroughputGroup(scenarios: (LoadScenario | MemaslapScenario)[]
         }
       }
       for (const [name, m] of summaries) {
-        const lat = (v: number): string => (scenario.kind === 'memaslap' ? '–' : String(v));
+        const lat = (v: number): string => (v === 0 && scenario.kind !== 'loadgen' ? '–' : String(v));
         report.throughputRows.push(
           `| ${scenario.name} | ${name} | ${Math.round(m.ops)} | ${lat(m.p50)} | ${lat(m.p99)} | ${lat(m.p999)} | ${m.cpu.toFixed(1)} | ${m.errors} | ${m.notes} |`,
         );
       }
-      recordRatios(report, scenario, summaries.get('shardcache'), summaries.get('memcached'));
+      recordRatios(report, scenario, summaries);
     }
   } finally {
     await stopAll(servers);
@@ -598,7 +745,7 @@ function selectScenarios(args: Args): Scenario[] {
   const known = new Set(SCENARIOS.map((s) => s.id));
   for (const id of args.scenarios ?? []) if (!known.has(id)) throw new Error(`unknown scenario ${id}; --list shows them`);
   let chosen = args.scenarios === null ? SCENARIOS : SCENARIOS.filter((s) => args.scenarios!.includes(s.id));
-  if (args.skipMemory) chosen = chosen.filter((s) => s.kind === 'loadgen' || s.kind === 'memaslap');
+  if (args.skipMemory) chosen = chosen.filter((s) => s.kind === 'loadgen' || s.kind === 'memaslap' || s.kind === 'redis-benchmark');
   return chosen;
 }
 
@@ -617,14 +764,16 @@ async function main(): Promise<void> {
   const header = [
     `# shardcache bench ${new Date().toISOString()}${args.quick ? ' (quick)' : ''}`,
     '',
-    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${memcachedVersion()}; memaslap ${memaslap === null ? 'not installed' : memaslap}.`,
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${memcachedVersion()}; ${redisVersion()}; memaslap ${memaslap === null ? 'not installed' : memaslap}.`,
     `Load: our generator (bench/lib/loadgen.ts), 1 client thread, ${args.connections} active connections, ${args.seconds} s per run, ${args.rounds} alternating round(s) (shardcache, memcached, shardcache, …), medians; shardcache (node ${shardcacheNodeFlags().join(' ')} dist/src/main.js) with default threads (${os.availableParallelism()}), memcached -t 2; both -m 1024 unless the preset says otherwise. Presets: ${chosen.map((s) => s.id).join(', ')}.`,
     '',
   ];
 
   // Throughput presets, grouped by the servers they need (consecutive presets share them).
-  const throughput = chosen.filter((s): s is LoadScenario | MemaslapScenario => s.kind === 'loadgen' || s.kind === 'memaslap');
-  const groups: (LoadScenario | MemaslapScenario)[][] = [];
+  const throughput = chosen.filter(
+    (s): s is ThroughputScenario => s.kind === 'loadgen' || s.kind === 'memaslap' || s.kind === 'redis-benchmark',
+  );
+  const groups: ThroughputScenario[][] = [];
   for (const s of throughput) {
     const last = groups.at(-1);
     if (last !== undefined && last[0]!.group.id === s.group.id) last.push(s);
@@ -639,7 +788,7 @@ async function main(): Promise<void> {
     );
   }
   if (report.ratioRows.length > 0) {
-    report.lines.push('', '| scenario | ops/s shardcache/memcached | p99 ratio | CPU/op ratio |', '|---|---:|---:|---:|', ...report.ratioRows);
+    report.lines.push('', '| scenario | peer | ops/s shardcache/peer | p99 ratio | CPU/op ratio |', '|---|---|---:|---:|---:|', ...report.ratioRows);
   }
 
   const has = (id: string): boolean => chosen.some((s) => s.id === id);
@@ -652,12 +801,16 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(pngPath), { recursive: true });
   const chartSkipped = await writeRatioChart(
     report.bars,
-    `shardcache ÷ memcached -t 2, ops/s — ${date}${args.quick ? ' (quick)' : ''}`,
+    `shardcache ÷ peer (memcached -t 2, or redis-server where named), ops/s — ${date}${args.quick ? ' (quick)' : ''}`,
     `median of ${args.rounds} alternating round(s), ${args.seconds} s each, 127.0.0.1, ${os.cpus().length} cores shared by client and server; dashed line = 1×`,
     pngPath,
   );
-  if (chartSkipped === null) report.lines.push('', `![ops/s ratios shardcache/memcached](${path.basename(outName)}.png)`);
+  if (chartSkipped === null) report.lines.push('', `![ops/s ratios shardcache/peer](${path.basename(outName)}.png)`);
   else report.skipped.push(`chart: ${chartSkipped}`);
+  if (has('redis-benchmark-p16') && redisBenchmarkBinary() !== null) {
+    const cmd = redisBenchmarkArgs({ port: 0, pipeline: 16, clients: args.connections, valueSize: 32, keySpace: 100_000, requests: 2_000_000, timeoutSeconds: 0 });
+    report.skipped.push(`redis-benchmark command: \`redis-benchmark ${cmd.join(' ').replace('-p 0', '-p <port>')}\``);
+  }
   if (has('memaslap') && memaslap !== null) {
     const cmd = memaslapArgs({ port: 0, seconds: Math.round(args.seconds), threads: 1, concurrency: args.connections, valueSize: 32 }).join(' ');
     report.skipped.push(`memaslap command: \`${path.basename(memaslap)} ${cmd.replace('127.0.0.1:0', '127.0.0.1:<port>')}\``);

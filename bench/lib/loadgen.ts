@@ -14,9 +14,14 @@ import net from 'node:net';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Histogram } from './histogram';
 
+/** The wire protocol the generator speaks: memcached text (`get`/`set`) or RESP (`GET`/`SET`). */
+export type LoadProtocol = 'memcache' | 'resp';
+
 export interface LoadOptions {
   host: string;
   port: number;
+  /** Default memcache. RESP sends GET/SET (and MGET for multi-key gets) as RESP2 arrays. */
+  protocol?: LoadProtocol;
   connections: number;
   pipeline: number;
   seconds: number;
@@ -185,6 +190,87 @@ export class ReplyCounter {
   }
 }
 
+/**
+ * Counts complete RESP2 replies of GET/SET/MGET: `$<n>` bulk (hit, `$-1` miss),
+ * `+OK`, `*<n>` MGET arrays (one reply; each non-null element is a value), `-ERR` errors.
+ */
+export class RespReplyCounter {
+  private pending: Buffer | null = null;
+  private skipBytes = 0;
+  /** Elements still owed by the MGET array being read (0 = none open). */
+  private arrayLeft = 0;
+  private arrayHadValue = false;
+  hits = 0;
+  misses = 0;
+  errors = 0;
+  values = 0;
+  firstError = '';
+
+  push(chunk: Buffer): number {
+    const data = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    this.pending = null;
+    let done = 0;
+    let at = 0;
+    while (at < data.length) {
+      if (this.skipBytes > 0) {
+        const skip = Math.min(this.skipBytes, data.length - at);
+        at += skip;
+        this.skipBytes -= skip;
+        if (this.skipBytes === 0) done += this.elementDone();
+        continue;
+      }
+      const eol = data.indexOf(LF, at);
+      if (eol < 0) break;
+      const first = data[at];
+      if (first === 0x24 /* $ */) {
+        const length = Number(data.toString('latin1', at + 1, eol - 1));
+        if (length < 0) {
+          if (this.arrayLeft === 0) this.misses++;
+          done += this.elementDone();
+        } else {
+          this.values++;
+          if (this.arrayLeft === 0) this.hits++;
+          else this.arrayHadValue = true;
+          this.skipBytes = length + 2;
+        }
+      } else if (first === 0x2a /* * */) {
+        this.arrayLeft = Number(data.toString('latin1', at + 1, eol - 1));
+        this.arrayHadValue = false;
+        if (this.arrayLeft <= 0) {
+          this.arrayLeft = 0;
+          this.misses++;
+          done++;
+        }
+      } else if (first === 0x2b /* + */) {
+        done++;
+      } else {
+        this.errors++;
+        if (this.firstError === '') this.firstError = data.toString('latin1', at, Math.min(eol, at + 120)).trimEnd();
+        done++;
+      }
+      at = eol + 1;
+    }
+    if (at < data.length) this.pending = Buffer.from(data.subarray(at));
+    return done;
+  }
+
+  /** A bulk element ended: a reply of its own, or one element of an MGET array. */
+  private elementDone(): number {
+    if (this.arrayLeft === 0) return 1;
+    if (--this.arrayLeft > 0) return 0;
+    if (this.arrayHadValue) this.hits++;
+    else this.misses++;
+    return 1;
+  }
+}
+
+/** A RESP2 array of bulk strings. */
+export function respCommand(...parts: string[]): string {
+  let out = `*${parts.length}\r\n`;
+  for (const p of parts) out += `$${Buffer.byteLength(p)}\r\n${p}\r\n`;
+  return out;
+}
+
 /** Opens `count` connections and resolves once each has connected or failed (at most 15 s). */
 async function openIdle(options: LoadOptions, count: number): Promise<{ sockets: net.Socket[]; open: number; failed: number }> {
   const sockets: net.Socket[] = [];
@@ -210,6 +296,8 @@ async function runConnections(options: LoadOptions, connections: number, idle: n
   const keysPerGet = Math.max(1, options.keysPerGet ?? 1);
   const value = 'x'.repeat(options.valueSize);
   const setTail = ` 0 0 ${options.valueSize}\r\n${value}\r\n`;
+  const resp = options.protocol === 'resp';
+  const respSetTail = `$${options.valueSize}\r\n${value}\r\n`;
   let ops = 0;
   let errors = 0;
   let hits = 0;
@@ -226,7 +314,22 @@ async function runConnections(options: LoadOptions, connections: number, idle: n
     for (const socket of active) socket.destroy();
   }, options.seconds * 1000 + 10000);
 
+  const respRequest = (): string => {
+    if (rand() >= options.getRatio) {
+      const key = keyName(nextKey());
+      return `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n${respSetTail}`;
+    }
+    if (keysPerGet === 1) {
+      const key = keyName(nextKey());
+      return `*2\r\n$3\r\nGET\r\n$${key.length}\r\n${key}\r\n`;
+    }
+    const keys: string[] = [];
+    for (let k = 0; k < keysPerGet; k++) keys.push(keyName(nextKey()));
+    return respCommand('MGET', ...keys);
+  };
+
   const request = (): string => {
+    if (resp) return respRequest();
     if (rand() >= options.getRatio) return `set ${keyName(nextKey())}${setTail}`;
     if (keysPerGet === 1) return `get ${keyName(nextKey())}\r\n`;
     let line = 'get';
@@ -239,7 +342,7 @@ async function runConnections(options: LoadOptions, connections: number, idle: n
       const socket = net.connect(options.port, options.host);
       active.add(socket);
       socket.setNoDelay(true);
-      const counter = new ReplyCounter();
+      const counter = resp ? new RespReplyCounter() : new ReplyCounter();
       let outstanding = 0;
       let sentAt = 0n;
       const sendBatch = (): void => {
@@ -341,7 +444,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 }
 
 /** Writes keys `from`..`count`-1 with pipelined sets so that gets hit. */
-export async function primeKeys(host: string, port: number, count: number, valueSize: number, from = 0): Promise<void> {
+export async function primeKeys(
+  host: string,
+  port: number,
+  count: number,
+  valueSize: number,
+  from = 0,
+  protocol: LoadProtocol = 'memcache',
+): Promise<void> {
   const socket = net.connect(port, host);
   await new Promise((resolve, reject) => {
     socket.once('connect', resolve);
@@ -369,7 +479,9 @@ export async function primeKeys(host: string, port: number, count: number, value
   for (let start = from; start < count; start += batch) {
     let text = '';
     const end = Math.min(count, start + batch);
-    for (let i = start; i < end; i++) text += `set ${keyName(i)} 0 0 ${valueSize}\r\n${value}\r\n`;
+    for (let i = start; i < end; i++) {
+      text += protocol === 'resp' ? respCommand('SET', keyName(i), value) : `set ${keyName(i)} 0 0 ${valueSize}\r\n${value}\r\n`;
+    }
     expected += end - start;
     socket.write(text);
     if (expected - received > 20 * batch) await wait();

@@ -2,7 +2,7 @@
  * Runs Debian's memaslap (libmemcached-tools ships it as `memcaslap`) against
  * one server on 127.0.0.1 and parses its summary line
  * `Run time: 4.0s Ops: 373865 TPS: 93456 Net_rate: 16.0M/s`.
- * Text protocol only (shardcache does not serve the binary protocol yet).
+ * Text protocol, or the binary protocol with `binary`.
  * Bounded: memaslap stops itself after `seconds`; it is killed (by its PID)
  * if it is still running 30 s after that.
  */
@@ -15,6 +15,8 @@ export interface MemaslapOptions {
   threads: number;
   concurrency: number;
   valueSize: number;
+  /** memaslap -B: the binary protocol. */
+  binary?: boolean;
 }
 
 export interface MemaslapResult {
@@ -30,7 +32,7 @@ export function memaslapBinary(): string | null {
 }
 
 export function memaslapArgs(o: MemaslapOptions): string[] {
-  return ['-s', `127.0.0.1:${o.port}`, '-T', String(o.threads), '-c', String(o.concurrency), '-t', `${o.seconds}s`, '-X', String(o.valueSize)];
+  return ['-s', `127.0.0.1:${o.port}`, '-T', String(o.threads), '-c', String(o.concurrency), '-t', `${o.seconds}s`, '-X', String(o.valueSize), ...(o.binary === true ? ['-B'] : [])];
 }
 
 export async function runMemaslap(options: MemaslapOptions): Promise<MemaslapResult> {

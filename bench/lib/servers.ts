@@ -10,7 +10,10 @@ import path from 'node:path';
 
 export interface ServerUnderTest {
   name: string;
+  /** The port the load goes to (shardcache's RESP port when it is compared with redis-server). */
   port: number;
+  /** A memcached-protocol port for `stats` (evictions, bytes), or null (redis-server). */
+  statsPort: number | null;
   pid: number;
   process: ChildProcess;
 }
@@ -63,11 +66,36 @@ export function shardcacheNodeFlags(): string[] {
   return m === null ? [] : m[1]!.trim().split(/\s+/).filter((f) => f !== '');
 }
 
-export async function startShardcache(args: string[]): Promise<ServerUnderTest> {
+/** Starts shardcache; with `resp` it also opens the RESP port and the load goes there. */
+export async function startShardcache(args: string[], resp = false): Promise<ServerUnderTest> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...shardcacheNodeFlags(), SHARDCACHE_MAIN, '-p', String(port), '-l', '127.0.0.1', ...args], { stdio: 'ignore' });
+  const redisPort = resp ? await freePort() : 0;
+  const child = spawn(
+    process.execPath,
+    [...shardcacheNodeFlags(), SHARDCACHE_MAIN, '-p', String(port), '-l', '127.0.0.1', ...(resp ? ['--redis-port', String(redisPort)] : []), ...args],
+    { stdio: 'ignore' },
+  );
   await waitForPort(port);
-  return { name: 'shardcache', port, pid: child.pid!, process: child };
+  if (resp) await waitForPort(redisPort);
+  return { name: 'shardcache', port: resp ? redisPort : port, statsPort: port, pid: child.pid!, process: child };
+}
+
+/** Debian's redis-server without persistence (`--save '' --appendonly no`), or null when not installed. */
+export async function startRedis(args: string[]): Promise<ServerUnderTest | null> {
+  const binary = findBinary('redis-server');
+  if (binary === null) return null;
+  const port = await freePort();
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...args], {
+    stdio: 'ignore',
+  });
+  await waitForPort(port);
+  return { name: 'redis-server', port, statsPort: null, pid: child.pid!, process: child };
+}
+
+export function redisVersion(): string {
+  const binary = findBinary('redis-server');
+  if (binary === null) return 'redis-server not installed';
+  return execFileSync(binary, ['--version']).toString().trim().split(' ').slice(0, 3).join(' ');
 }
 
 export async function startMemcached(args: string[]): Promise<ServerUnderTest | null> {
@@ -77,7 +105,7 @@ export async function startMemcached(args: string[]): Promise<ServerUnderTest | 
   const asRoot = process.getuid?.() === 0 ? ['-u', 'nobody'] : [];
   const child = spawn(binary, ['-p', String(port), '-l', '127.0.0.1', '-U', '0', ...asRoot, ...args], { stdio: 'ignore' });
   await waitForPort(port);
-  return { name: 'memcached', port, pid: child.pid!, process: child };
+  return { name: 'memcached', port, statsPort: port, pid: child.pid!, process: child };
 }
 
 export function memcachedVersion(): string {
