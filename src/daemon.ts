@@ -3,6 +3,8 @@
  * plus graceful shutdown. main.ts adds the CLI and signals; integration tests
  * start a daemon in-process through this module.
  */
+import { AdminServer } from './admin/admin-server';
+import { DaemonMetrics, type ShardMetrics } from './admin/metrics';
 import { Credentials } from './auth/credentials';
 import type { Config } from './config/config';
 import { Router, OpCode } from './router/router';
@@ -11,6 +13,7 @@ import type { ServerContext, StatsEntries } from './server/server-context';
 import { ServerStats } from './server/server-stats';
 import { generalStats, itemsStats, mergeSnapshots, settingsStats, slabsStats, type StatsSources } from './server/stats-report';
 import { ShardPool } from './shard/shard-pool';
+import type { ShardStatsSnapshot } from './shard/shard-stats';
 import type { ReplySink } from './shard/shard-client';
 import type { ReplyBatchReader } from './shard/batch-codec';
 import { Logger } from './util/logger';
@@ -32,8 +35,11 @@ export class Daemon {
   readonly listener: Listener;
   readonly logger: Logger;
   readonly credentials: Credentials | null;
+  readonly admin: AdminServer;
   private readonly processStartMs = Date.now();
   private stopping: Promise<void> | null = null;
+  private started = false;
+  private sources: StatsSources | null = null;
 
   constructor(
     readonly config: Config,
@@ -53,6 +59,14 @@ export class Daemon {
     });
     this.router = new Router(this.pool.shards);
     this.listener = new Listener(this.context());
+    const metrics = new DaemonMetrics({
+      collectStats: (args) => this.collectStats(this.sources!, args),
+      shardMetrics: async () => (await this.shardSnapshots()).map((json) => shardMetricsOf(json)),
+    });
+    this.admin = new AdminServer(metrics, {
+      shardsAnswer: (timeoutMs) => this.shardsAnswer(timeoutMs),
+      notReadyReason: () => (this.stopping !== null ? 'draining' : this.started ? null : 'starting'),
+    });
   }
 
   get addresses(): ListenAddress[] {
@@ -69,7 +83,14 @@ export class Daemon {
     if (c.redisPort !== 0) {
       for (const host of c.listen) await this.listener.listenTcp(host, c.redisPort, 'resp');
     }
+    if (c.adminPort !== 0) {
+      for (const host of c.listen) {
+        const port = await this.admin.listen(host, c.adminPort);
+        this.logger.info(`admin HTTP on ${host}:${port} (/metrics /healthz /readyz)`);
+      }
+    }
     for (const a of this.listener.addresses) this.logger.info(`listening on ${a.kind} ${a.address} (${a.protocol})`);
+    this.started = true;
   }
 
   /** Graceful stop: no new connections, owed replies written, then shards stopped. Idempotent. */
@@ -87,18 +108,19 @@ export class Daemon {
     }
     this.listener.destroyConnections();
     await stopAccepting;
+    await this.admin.close();
     await this.pool.close();
   }
 
   private context(): ServerContext {
-    const sources: StatsSources = {
+    const sources: StatsSources = (this.sources = {
       config: this.config,
       server: this.stats,
       processStartMs: this.processStartMs,
       memcachedVersion: MEMCACHED_COMPAT_VERSION,
       shardcacheVersion: SHARDCACHE_VERSION,
       shardRestarts: () => this.pool.shards.reduce((n, s) => n + s.restarts, 0),
-    };
+    });
     return {
       config: this.config,
       router: this.router,
@@ -125,6 +147,19 @@ export class Daemon {
     return generalStats(sources, shards);
   }
 
+  /** /healthz: null when every shard answered a stats request within `timeoutMs`, else why not. */
+  private async shardsAnswer(timeoutMs: number): Promise<string | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(`a shard did not answer within ${timeoutMs} ms`), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.shardSnapshots().then(() => null, (err: Error) => err.message), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private shardSnapshots(): Promise<Buffer[]> {
     return new Promise((resolve, reject) => {
       const values: Buffer[] = [];
@@ -141,4 +176,9 @@ export class Daemon {
       this.router.broadcast(OpCode.Stats, 0, sink);
     });
   }
+}
+
+function shardMetricsOf(json: Buffer): ShardMetrics {
+  const s = JSON.parse(json.toString('utf8')) as ShardStatsSnapshot;
+  return { curr_items: s.curr_items, bytes: s.bytes, cmd_get: s.cmd_get, cmd_set: s.cmd_set, evictions: s.evictions };
 }

@@ -51,6 +51,7 @@ export const OPTIONS = {
   'enable-sasl': { short: 'S', arity: 'switch', env: true, describe: 'require SASL PLAIN authentication (binary protocol)' },
   'auth-file': { short: 'Y', arity: 'value', env: true, describe: 'user:password file; enables ascii authentication' },
   'redis-port': { arity: 'value', env: true, describe: 'TCP port for the Redis protocol (RESP); 0 = off' },
+  'admin-port': { arity: 'value', env: true, describe: 'HTTP port for /metrics, /healthz, /readyz; 0 = off' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -41,6 +41,10 @@ function helpEntries(): Record<OptionName, HelpEntry> {
       placeholder: 'num',
       lines: ['TCP port for the Redis protocol, RESP2/3', `(default: ${DEFAULTS.redisPort}, off)`],
     },
+    'admin-port': {
+      placeholder: 'num',
+      lines: ['HTTP port for /metrics, /healthz and /readyz', `(default: ${DEFAULTS.adminPort}, off; 9150 is the exporter's port)`],
+    },
     'enable-sasl': { lines: ['turn on SASL PLAIN authentication (binary protocol);', 'credentials come from --auth-file'] },
     'auth-file': {
       placeholder: 'file',

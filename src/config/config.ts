@@ -8,6 +8,8 @@ export interface Config {
   port: number;
   /** Redis protocol (RESP) TCP port on the same interfaces; 0 = off. */
   redisPort: number;
+  /** Admin HTTP port (/metrics, /healthz, /readyz) on the same interfaces; 0 = off. */
+  adminPort: number;
   /** Interfaces to listen on (-l), comma list split. */
   listen: string[];
   /** Unix socket path (-s), or null. */

@@ -22,6 +22,7 @@ export const DEFAULTS = {
   slabMinSize: 48,
   verbosity: 0,
   redisPort: 0,
+  adminPort: 0,
   enableShutdown: false,
   enableSasl: false,
 } as const;

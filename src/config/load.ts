@@ -86,6 +86,7 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
 
   const port = resolve('port', parsePort, DEFAULTS.port);
   const redisPort = resolve('redis-port', parsePort, DEFAULTS.redisPort);
+  const adminPort = resolve('admin-port', parsePort, DEFAULTS.adminPort);
   const udp = textOf('udp-port');
   if (udp !== undefined) {
     const parsed = parseUdpPort(udp.text);
@@ -141,6 +142,7 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
     // memcached: a UNIX socket "disables network support"; port 0 is how Config says "no TCP".
     port: unixSocket.value === null ? port.value : 0,
     redisPort: redisPort.value,
+    adminPort: adminPort.value,
     listen: Object.freeze(listen.value) as string[],
     unixSocket: unixSocket.value,
     unixMask: unixMask.value,

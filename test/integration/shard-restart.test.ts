@@ -15,6 +15,7 @@ const { Daemon } = require(path.join(DIST_DIR, 'src', 'daemon')) as typeof Daemo
 const config: Config = {
   port: 0,
   redisPort: 0,
+  adminPort: 0,
   listen: ['127.0.0.1'],
   unixSocket: null,
   unixMask: 0o700,

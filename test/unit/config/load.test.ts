@@ -11,6 +11,7 @@ const NO_ENV: NodeJS.ProcessEnv = {};
 const DEFAULT_CONFIG: Config = {
   port: 11211,
   redisPort: 0,
+  adminPort: 0,
   listen: ['127.0.0.1'],
   unixSocket: null,
   unixMask: 0o700,

@@ -1,0 +1,129 @@
+/**
+ * The admin HTTP port: /metrics in the Prometheus text format under the
+ * memcached exporter's names, agreeing with `stats`; /healthz and /readyz.
+ */
+import { freePort, startDaemon, type RunningDaemon } from '../helpers/daemon';
+import { RawClient } from '../helpers/raw-client';
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** A small parser for the Prometheus text format (enough for prom-client's output). */
+function parseMetrics(text: string): { samples: Sample[]; types: Map<string, string> } {
+  const samples: Sample[] = [];
+  const types = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const type = /^# TYPE (\S+) (\S+)$/.exec(line);
+    if (type !== null) types.set(type[1]!, type[2]!);
+    if (line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (m === null) throw new Error(`unparsable metrics line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const pair of (m[2] ?? '').split(/,(?=[a-zA-Z_]+=)/)) {
+      const eq = pair.indexOf('=');
+      if (eq > 0) labels[pair.slice(0, eq)] = JSON.parse(pair.slice(eq + 1)) as string;
+    }
+    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
+  }
+  return { samples, types };
+}
+
+function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+  return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}
+
+async function statsOf(client: RawClient): Promise<Map<string, string>> {
+  const text = await client.request('stats\r\n', 'END\r\n');
+  return new Map([...text.matchAll(/^STAT (\S+) (.*)\r$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+describe('admin HTTP port', () => {
+  let daemon: RunningDaemon;
+  let admin: string;
+
+  beforeAll(async () => {
+    const adminPort = await freePort();
+    daemon = await startDaemon(['--admin-port', String(adminPort), '-t', '2']);
+    admin = `http://127.0.0.1:${adminPort}`;
+    // The admin port opens after the cache ports: wait until the daemon calls itself ready.
+    for (let i = 0; i < 100; i++) {
+      const ok = await fetch(`${admin}/readyz`).then((r) => r.ok, () => false);
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
+  afterAll(async () => {
+    await daemon.stop();
+  });
+
+  it('answers /healthz and /readyz with 200 while serving', async () => {
+    const health = await fetch(`${admin}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.text()).toBe('ok\n');
+    const ready = await fetch(`${admin}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.text()).toBe('ready\n');
+  });
+
+  it('serves the exporter metric names, agreeing with stats after a scripted sequence', async () => {
+    const client = await RawClient.connect(daemon.port);
+    try {
+      await client.requestExpecting('set a 0 0 1\r\n1\r\n', 'STORED\r\n');
+      await client.requestExpecting('set b 0 0 2\r\n22\r\n', 'STORED\r\n');
+      expect(await client.request('get a\r\n', 'END\r\n')).toBe('VALUE a 0 1\r\n1\r\nEND\r\n');
+      await client.requestExpecting('get nope\r\n', 'END\r\n');
+      await client.requestExpecting('delete b\r\n', 'DELETED\r\n');
+      await client.requestExpecting('delete b\r\n', 'NOT_FOUND\r\n');
+      await client.requestExpecting('incr a 5\r\n', '6\r\n');
+      await client.requestExpecting('touch a 100\r\n', 'TOUCHED\r\n');
+      const stats = await statsOf(client);
+
+      const response = await fetch(`${admin}/metrics`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const { samples, types } = parseMetrics(await response.text());
+
+      expect(valueOf(samples, 'memcached_up')).toBe(1);
+      expect(valueOf(samples, 'memcached_version', { version: stats.get('version')! })).toBe(1);
+      expect(valueOf(samples, 'memcached_commands_total', { command: 'get', status: 'hit' })).toBe(1);
+      expect(valueOf(samples, 'memcached_commands_total', { command: 'get', status: 'miss' })).toBe(1);
+      expect(valueOf(samples, 'memcached_commands_total', { command: 'delete', status: 'hit' })).toBe(1);
+      expect(valueOf(samples, 'memcached_commands_total', { command: 'delete', status: 'miss' })).toBe(1);
+      expect(valueOf(samples, 'memcached_commands_total', { command: 'incr', status: 'hit' })).toBe(1);
+      expect(valueOf(samples, 'memcached_commands_total', { command: 'touch', status: 'hit' })).toBe(1);
+      expect(valueOf(samples, 'memcached_commands_total', { command: 'set', status: 'hit' })).toBe(2);
+      expect(valueOf(samples, 'memcached_current_items')).toBe(Number(stats.get('curr_items')));
+      expect(valueOf(samples, 'memcached_current_items')).toBe(1);
+      expect(valueOf(samples, 'memcached_current_bytes')).toBe(Number(stats.get('bytes')));
+      expect(valueOf(samples, 'memcached_limit_bytes')).toBe(Number(stats.get('limit_maxbytes')));
+      expect(valueOf(samples, 'memcached_items_total')).toBe(Number(stats.get('total_items')));
+      expect(valueOf(samples, 'memcached_current_connections')).toBeGreaterThanOrEqual(1);
+      expect(valueOf(samples, 'memcached_connections_total')).toBeGreaterThanOrEqual(1);
+      expect(valueOf(samples, 'memcached_read_bytes_total')).toBeGreaterThan(0);
+      expect(valueOf(samples, 'memcached_max_connections')).toBe(1024);
+      expect(types.get('memcached_commands_total')).toBe('counter');
+      expect(types.get('memcached_current_items')).toBe('gauge');
+
+      // Per slab class and per shard.
+      const used = samples.filter((s) => s.name === 'memcached_slab_chunks_used');
+      expect(used.reduce((n, s) => n + s.value, 0)).toBe(1);
+      const shardItems = samples.filter((s) => s.name === 'shardcache_shard_items');
+      expect(shardItems.map((s) => s.labels['shard']).sort()).toEqual(['0', '1']);
+      expect(shardItems.reduce((n, s) => n + s.value, 0)).toBe(1);
+      // Node's own process metrics (event-loop lag, GC) under our prefix.
+      expect(samples.some((s) => s.name === 'shardcache_nodejs_eventloop_lag_seconds')).toBe(true);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('answers 404 for unknown paths and 405 for other methods', async () => {
+    expect((await fetch(`${admin}/nope`)).status).toBe(404);
+    expect((await fetch(`${admin}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
+});
