@@ -6,6 +6,8 @@
 import { AdminServer } from './admin/admin-server';
 import { DaemonMetrics, type ShardMetrics } from './admin/metrics';
 import { Credentials } from './auth/credentials';
+import { parseClusterNodeList } from './cluster/cluster-node';
+import { DnsSource, FileSource, Membership, SelfSource, StaticSource, selfNode, type MembershipSource } from './cluster/membership';
 import type { Config } from './config/config';
 import { Router, OpCode } from './router/router';
 import { Listener, type ListenAddress } from './server/listener';
@@ -36,6 +38,7 @@ export class Daemon {
   readonly logger: Logger;
   readonly credentials: Credentials | null;
   readonly admin: AdminServer;
+  readonly membership: Membership;
   private readonly processStartMs = Date.now();
   private stopping: Promise<void> | null = null;
   private started = false;
@@ -58,6 +61,13 @@ export class Daemon {
       onLog: (message) => this.logger.warn(message),
     });
     this.router = new Router(this.pool.shards);
+    const self = selfNode(config.listen, config.port);
+    this.membership = new Membership(
+      membershipSource(config, self),
+      [self],
+      (m) => this.logger.warn(m),
+      (m) => this.logger.info(m),
+    );
     this.listener = new Listener(this.context());
     const metrics = new DaemonMetrics({
       collectStats: (args) => this.collectStats(this.sources!, args),
@@ -75,6 +85,8 @@ export class Daemon {
 
   async start(): Promise<void> {
     await this.pool.ready();
+    // Before the ports open, so the first `config get cluster` already has the source's list.
+    await this.membership.start();
     const c = this.config;
     if (c.port !== 0) {
       for (const host of c.listen) await this.listener.listenTcp(host, c.port);
@@ -109,6 +121,7 @@ export class Daemon {
     this.listener.destroyConnections();
     await stopAccepting;
     await this.admin.close();
+    this.membership.close();
     await this.pool.close();
   }
 
@@ -120,12 +133,14 @@ export class Daemon {
       memcachedVersion: MEMCACHED_COMPAT_VERSION,
       shardcacheVersion: SHARDCACHE_VERSION,
       shardRestarts: () => this.pool.shards.reduce((n, s) => n + s.restarts, 0),
+      membership: () => this.membership.status(),
     });
     return {
       config: this.config,
       router: this.router,
       stats: this.stats,
       credentials: this.credentials,
+      membership: this.membership,
       processStartMs: this.processStartMs,
       memcachedVersion: MEMCACHED_COMPAT_VERSION,
       shardcacheVersion: SHARDCACHE_VERSION,
@@ -181,4 +196,18 @@ export class Daemon {
 function shardMetricsOf(json: Buffer): ShardMetrics {
   const s = JSON.parse(json.toString('utf8')) as ShardStatsSnapshot;
   return { curr_items: s.curr_items, bytes: s.bytes, cmd_get: s.cmd_get, cmd_set: s.cmd_set, evictions: s.evictions };
+}
+
+function membershipSource(config: Config, self: ReturnType<typeof selfNode>): MembershipSource {
+  const c = config.cluster;
+  switch (c.kind) {
+    case 'static':
+      return new StaticSource(parseClusterNodeList(c.nodes, config.port));
+    case 'file':
+      return new FileSource(c.path, config.port);
+    case 'dns':
+      return new DnsSource(c.name, config.port, c.intervalSeconds * 1000);
+    default:
+      return new SelfSource(self);
+  }
 }

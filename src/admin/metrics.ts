@@ -55,6 +55,9 @@ const GENERAL_GAUGES: readonly (readonly [name: string, key: string, help: strin
   ['memcached_current_connections', 'curr_connections', 'Current number of open connections.'],
   ['memcached_accepting_conns', 'accepting_conns', 'The Memcached server is currently accepting new connections.'],
   ['memcached_time_seconds', 'time', 'current UNIX time according to the server.'],
+  ['shardcache_discovery_version', 'cluster_version', 'Version of the cluster membership served by config get cluster.'],
+  ['shardcache_discovery_nodes', 'cluster_nodes', 'Nodes in the cluster membership served by config get cluster.'],
+  ['shardcache_discovery_source_failing', 'cluster_source_failing', '1 while the membership source fails (the last good list is served).'],
 ];
 
 const GENERAL_COUNTERS: readonly (readonly [name: string, key: string, help: string])[] = [
@@ -74,6 +77,7 @@ const GENERAL_COUNTERS: readonly (readonly [name: string, key: string, help: str
   ['memcached_lru_crawler_reclaimed_total', 'crawler_reclaimed', 'Total items freed by LRU Crawler.'],
   ['memcached_auth_commands_total', 'auth_cmds', 'Number of authentication commands handled, success or failure.'],
   ['memcached_auth_errors_total', 'auth_errors', 'Number of failed authentications.'],
+  ['shardcache_discovery_refresh_failures_total', 'cluster_refresh_failures', 'Membership source refreshes that failed.'],
   ['shardcache_shard_restarts_total', 'shard_restarts', 'Shard workers replaced after dying (their items were lost).'],
 ];
 

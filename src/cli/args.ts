@@ -52,6 +52,10 @@ export const OPTIONS = {
   'auth-file': { short: 'Y', arity: 'value', env: true, describe: 'user:password file; enables ascii authentication' },
   'redis-port': { arity: 'value', env: true, describe: 'TCP port for the Redis protocol (RESP); 0 = off' },
   'admin-port': { arity: 'value', env: true, describe: 'HTTP port for /metrics, /healthz, /readyz; 0 = off' },
+  'cluster-nodes': { arity: 'value', env: true, describe: 'static cluster members host:port,... for config get cluster' },
+  'cluster-file': { arity: 'value', env: true, describe: 'cluster members file (host:port or host|ip|port per line), watched' },
+  'cluster-dns': { arity: 'value', env: true, describe: 'DNS name (A/AAAA, or SRV if it starts with _) polled for members' },
+  'cluster-dns-interval': { arity: 'value', env: true, describe: 'seconds between --cluster-dns look-ups' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -45,6 +45,22 @@ function helpEntries(): Record<OptionName, HelpEntry> {
       placeholder: 'num',
       lines: ['HTTP port for /metrics, /healthz and /readyz', `(default: ${DEFAULTS.adminPort}, off; 9150 is the exporter's port)`],
     },
+    'cluster-nodes': {
+      placeholder: 'list',
+      lines: ['cluster members for `config get cluster`:', 'host:port,host:port (default: this node only)'],
+    },
+    'cluster-file': {
+      placeholder: 'file',
+      lines: ['cluster members, one host:port or host|ip|port', 'per line; reloaded when the file changes'],
+    },
+    'cluster-dns': {
+      placeholder: 'name',
+      lines: ['cluster members from DNS: A/AAAA records on our', 'port, or SRV when the name starts with _'],
+    },
+    'cluster-dns-interval': {
+      placeholder: 'sec',
+      lines: [`seconds between DNS look-ups (default: ${DEFAULTS.clusterDnsIntervalSeconds})`],
+    },
     'enable-sasl': { lines: ['turn on SASL PLAIN authentication (binary protocol);', 'credentials come from --auth-file'] },
     'auth-file': {
       placeholder: 'file',

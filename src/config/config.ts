@@ -3,6 +3,12 @@
  * argv > environment > defaults. A leaf module: imports nothing from src/.
  */
 
+export type ClusterSourceConfig =
+  | { readonly kind: 'self' }
+  | { readonly kind: 'static'; readonly nodes: string }
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'dns'; readonly name: string; readonly intervalSeconds: number };
+
 export interface Config {
   /** TCP port (-p); 0 = TCP off. */
   port: number;
@@ -10,6 +16,8 @@ export interface Config {
   redisPort: number;
   /** Admin HTTP port (/metrics, /healthz, /readyz) on the same interfaces; 0 = off. */
   adminPort: number;
+  /** Where `config get cluster` membership comes from; at most one source (none = this node only). */
+  cluster: ClusterSourceConfig;
   /** Interfaces to listen on (-l), comma list split. */
   listen: string[];
   /** Unix socket path (-s), or null. */

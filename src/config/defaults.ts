@@ -23,6 +23,7 @@ export const DEFAULTS = {
   verbosity: 0,
   redisPort: 0,
   adminPort: 0,
+  clusterDnsIntervalSeconds: 5,
   enableShutdown: false,
   enableSasl: false,
 } as const;

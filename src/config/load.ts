@@ -12,7 +12,7 @@
 import { parseArgs, type ParsedArgs, type ValueOptionName } from '../cli/args';
 import { formatHelp, formatVersion } from '../cli/help';
 import { codes, envVarName, type ConfigSource } from '../errors';
-import type { Config } from './config';
+import type { ClusterSourceConfig, Config } from './config';
 import { DEFAULTS, LIMITS, defaultThreads } from './defaults';
 import {
   ITEM_SIZE_RULE,
@@ -28,6 +28,8 @@ import {
   parseUnixMask,
   parseUnixSocket,
   parseFilePath,
+  parseClusterNodesOption,
+  parseDnsName,
   type Parsed,
 } from './schema';
 
@@ -87,6 +89,7 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
   const port = resolve('port', parsePort, DEFAULTS.port);
   const redisPort = resolve('redis-port', parsePort, DEFAULTS.redisPort);
   const adminPort = resolve('admin-port', parsePort, DEFAULTS.adminPort);
+  const cluster = resolveClusterSource(textOf, resolve);
   const udp = textOf('udp-port');
   if (udp !== undefined) {
     const parsed = parseUdpPort(udp.text);
@@ -143,6 +146,7 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
     port: unixSocket.value === null ? port.value : 0,
     redisPort: redisPort.value,
     adminPort: adminPort.value,
+    cluster,
     listen: Object.freeze(listen.value) as string[],
     unixSocket: unixSocket.value,
     unixMask: unixMask.value,
@@ -158,6 +162,30 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
     authFile: authFile.value,
   };
   return Object.freeze(config);
+}
+
+type TextOf = (name: ValueOptionName) => { text: string; source: ConfigSource } | undefined;
+type Resolve = <T>(name: ValueOptionName, parse: (text: string) => Parsed<T>, fallback: T) => Resolved<T>;
+
+/** --cluster-nodes | --cluster-file | --cluster-dns (+ interval): at most one; node lists are checked now. */
+function resolveClusterSource(textOf: TextOf, resolve: Resolve): ClusterSourceConfig {
+  const given = (['cluster-nodes', 'cluster-file', 'cluster-dns'] as const).filter((name) => textOf(name) !== undefined);
+  if (given.length > 1) {
+    throw new codes.SC_ERR_CONFIG_CONFLICT(`--${given[1]}`, `choose one membership source, not --${given.join(' and --')}`, textOf(given[1]!)!.source);
+  }
+  const interval = resolve('cluster-dns-interval', (t) => parseInteger(t, 1, 86_400), DEFAULTS.clusterDnsIntervalSeconds);
+  switch (given[0]) {
+    case 'cluster-nodes': {
+      const nodes = resolve('cluster-nodes', parseClusterNodesOption, '');
+      return { kind: 'static', nodes: nodes.value };
+    }
+    case 'cluster-file':
+      return { kind: 'file', path: resolve('cluster-file', parseFilePath, '').value };
+    case 'cluster-dns':
+      return { kind: 'dns', name: resolve('cluster-dns', parseDnsName, '').value, intervalSeconds: interval.value };
+    default:
+      return { kind: 'self' };
+  }
 }
 
 function resolveSwitch(typed: boolean, env: NodeJS.ProcessEnv, name: 'enable-shutdown' | 'enable-sasl'): boolean {

@@ -145,3 +145,23 @@ export function parseFilePath(text: string): Parsed<string> {
   if (text === '' || text.includes('\0')) return fail(`${quote(text)} is not a file path`);
   return ok(text);
 }
+
+/** `host:port,host:port` (or `host|ip|port` items); kept as text, checked here so a typo fails start-up. */
+export function parseClusterNodesOption(text: string): Parsed<string> {
+  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) return fail(`${quote(text)} lists no nodes (use host:port,host:port)`);
+  for (const item of items) {
+    const m = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5})|\|[^|]*\|(\d{1,5}))$/.exec(item);
+    const port = Number(m?.[1] ?? m?.[2]);
+    if (m === null || !(port >= 1 && port <= 65535)) return fail(`${quote(item)} is not host:port or host|ip|port`);
+  }
+  return ok(items.join(','));
+}
+
+/** A DNS name (labels of letters, digits, `-`, `_` for SRV service labels). */
+export function parseDnsName(text: string): Parsed<string> {
+  if (!/^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$/.test(text)) {
+    return fail(`${quote(text)} is not a DNS name`);
+  }
+  return ok(text);
+}

@@ -3,6 +3,7 @@
  * the clock origin, and the hooks into the daemon (stats, shutdown).
  */
 import type { Credentials } from '../auth/credentials';
+import type { Membership } from '../cluster/membership';
 import type { Config } from '../config/config';
 import type { Router } from '../router/router';
 import type { ServerStats } from './server-stats';
@@ -19,6 +20,8 @@ export interface ServerContext {
    * SASL PLAIN when `config.enableSasl` (count attempts in stats.authCmds/authErrors).
    */
   readonly credentials: Credentials | null;
+  /** Cluster members and version for `config get cluster` (ElastiCache auto-discovery). */
+  readonly membership: Membership;
   /** Unix ms when the daemon started (memcached treats absolute exptimes before it as expired). */
   readonly processStartMs: number;
   /** What `version` answers: memcached-shaped, because clients parse it as \d+.\d+.\d+. */

@@ -2,6 +2,7 @@
  * Builds memcached's `stats` families from the summed shard snapshots and the
  * front-end counters, with memcached's field names and formats.
  */
+import type { MembershipStatus } from '../cluster/membership';
 import type { Config } from '../config/config';
 import { addShardStats, emptyShardStats, type ShardStatsSnapshot } from '../shard/shard-stats';
 import type { StatsEntries } from './server-context';
@@ -14,6 +15,7 @@ export interface StatsSources {
   memcachedVersion: string;
   shardcacheVersion: string;
   shardRestarts: () => number;
+  membership: () => MembershipStatus;
 }
 
 export function mergeSnapshots(jsonValues: readonly Buffer[]): ShardStatsSnapshot {
@@ -87,6 +89,18 @@ export function generalStats(src: StatsSources, shards: ShardStatsSnapshot): Sta
     ['crawler_reclaimed', shards.crawler_reclaimed],
     ['total_pages', shards.total_pages],
     ['shard_restarts', src.shardRestarts()],
+    ...clusterStats(src.membership()),
+  ];
+}
+
+/** Discovery state: which source, its version and size, and whether it is failing (the last good list is served). */
+function clusterStats(m: MembershipStatus): StatsEntries {
+  return [
+    ['cluster_source', m.source],
+    ['cluster_version', m.version],
+    ['cluster_nodes', m.nodes],
+    ['cluster_source_failing', m.failure === '' ? 0 : 1],
+    ['cluster_refresh_failures', m.failures],
   ];
 }
 

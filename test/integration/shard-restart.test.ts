@@ -16,6 +16,7 @@ const config: Config = {
   port: 0,
   redisPort: 0,
   adminPort: 0,
+  cluster: { kind: 'self' },
   listen: ['127.0.0.1'],
   unixSocket: null,
   unixMask: 0o700,

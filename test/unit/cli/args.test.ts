@@ -41,7 +41,7 @@ describe('OPTIONS', () => {
     const withShort = OPTION_NAMES.filter((name) => (OPTIONS[name] as OptionSpec).short !== undefined);
     expect(Object.fromEntries(withShort.map((name) => [name, (OPTIONS[name] as OptionSpec).short]))).toEqual(expected);
     // Options of our own (no memcached letter) have long names only.
-    expect(OPTION_NAMES.filter((name) => !withShort.includes(name))).toEqual(['redis-port', 'admin-port']);
+    expect(OPTION_NAMES.filter((name) => !withShort.includes(name))).toEqual(['redis-port', 'admin-port', 'cluster-nodes', 'cluster-file', 'cluster-dns', 'cluster-dns-interval']);
   });
 });
 

@@ -12,6 +12,7 @@ const DEFAULT_CONFIG: Config = {
   port: 11211,
   redisPort: 0,
   adminPort: 0,
+  cluster: { kind: 'self' },
   listen: ['127.0.0.1'],
   unixSocket: null,
   unixMask: 0o700,
@@ -350,5 +351,27 @@ describe('authentication flags', () => {
 
   it('refuses SASL without credentials', () => {
     expect(configError(['-S']).message).toMatch(/--enable-sasl.*--auth-file/);
+  });
+});
+
+describe('cluster membership flags', () => {
+  it('takes one source: a static list, a file, or DNS with its interval', () => {
+    expect(loadConfig(['--cluster-nodes', 'a:11211, b|10.0.0.2|11211'], NO_ENV).cluster).toEqual({ kind: 'static', nodes: 'a:11211,b|10.0.0.2|11211' });
+    expect(loadConfig(['--cluster-file', '/etc/shardcache/nodes'], NO_ENV).cluster).toEqual({ kind: 'file', path: '/etc/shardcache/nodes' });
+    expect(loadConfig(['--cluster-dns', '_memcache._tcp.cache.ns.svc.cluster.local', '--cluster-dns-interval', '10'], NO_ENV).cluster).toEqual({
+      kind: 'dns',
+      name: '_memcache._tcp.cache.ns.svc.cluster.local',
+      intervalSeconds: 10,
+    });
+    expect(loadConfig([], { SHARDCACHE_CLUSTER_DNS: 'cache.ns.svc' }).cluster).toEqual({ kind: 'dns', name: 'cache.ns.svc', intervalSeconds: 5 });
+    expect(loadConfig([], NO_ENV).cluster).toEqual({ kind: 'self' });
+  });
+
+  it('refuses two sources, a bad node, a bad name', () => {
+    expect(configError(['--cluster-nodes', 'a:1', '--cluster-file', '/x']).message).toMatch(/choose one membership source/);
+    expect(configError(['--cluster-nodes', 'a:1,b']).message).toMatch(/--cluster-nodes.*"b" is not host:port/);
+    expect(configError(['--cluster-nodes', 'a:99999']).message).toMatch(/--cluster-nodes/);
+    expect(configError(['--cluster-dns', 'bad name']).message).toMatch(/--cluster-dns.*not a DNS name/);
+    expect(configError(['--cluster-dns-interval', '0']).message).toMatch(/--cluster-dns-interval/);
   });
 });
