@@ -84,6 +84,7 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
+    if (this.config.memoryLimitNote !== null) this.logger.info(this.config.memoryLimitNote);
     await this.pool.ready();
     // Before the ports open, so the first `config get cluster` already has the source's list.
     await this.membership.start();

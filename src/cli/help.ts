@@ -77,7 +77,8 @@ function helpEntries(): Record<OptionName, HelpEntry> {
       placeholder: 'num',
       lines: [
         `item memory in megabytes (default: ${DEFAULTS.memoryLimitBytes / 2 ** 20});`,
-        'k/m/g suffixes are accepted too (512k, 64m, 2g)',
+        'k/m/g suffixes are accepted too (512k, 64m, 2g);',
+        'auto = from the container (cgroup) memory limit',
       ],
     },
     'conn-limit': { placeholder: 'num', lines: [`max simultaneous connections (default: ${DEFAULTS.connLimit})`] },

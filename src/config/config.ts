@@ -24,8 +24,10 @@ export interface Config {
   unixSocket: string | null;
   /** Unix socket permission mask (-a), octal like memcached (0700 default). */
   unixMask: number;
-  /** Cache memory limit in bytes (-m, given in MB). */
+  /** Cache memory limit in bytes (-m, given in MB; `auto` sizes it from the cgroup limit). */
   memoryLimitBytes: number;
+  /** How `--memory-limit auto` chose the size (logged at start), or null. */
+  memoryLimitNote: string | null;
   /** Max simultaneous connections (-c). */
   connLimit: number;
   /** Shard worker count (-t). */

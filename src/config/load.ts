@@ -12,6 +12,7 @@
 import { parseArgs, type ParsedArgs, type ValueOptionName } from '../cli/args';
 import { formatHelp, formatVersion } from '../cli/help';
 import { codes, envVarName, type ConfigSource } from '../errors';
+import { AUTO_HEADROOM_BYTES, autoCacheBytes, cgroupMemoryLimit } from './cgroup-memory';
 import type { ClusterSourceConfig, Config } from './config';
 import { DEFAULTS, LIMITS, defaultThreads } from './defaults';
 import {
@@ -109,13 +110,36 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
     );
   }
   const listen = resolve('listen', parseListen, [...DEFAULTS.listen]);
-  const memory = resolve('memory-limit', (t) => parseSize(t, MEMORY_LIMIT_RULE), DEFAULTS.memoryLimitBytes);
+  const memoryText = textOf('memory-limit');
+  const autoMemory = memoryText?.text.toLowerCase() === 'auto';
+  const memory: { value: number; source: ConfigSource } = autoMemory
+    ? { value: DEFAULTS.memoryLimitBytes, source: memoryText!.source }
+    : resolve('memory-limit', (t) => parseSize(t, MEMORY_LIMIT_RULE), DEFAULTS.memoryLimitBytes);
   const connLimit = resolve('conn-limit', (t) => parseInteger(t, LIMITS.minConnLimit, LIMITS.maxConnLimit), DEFAULTS.connLimit);
   const verbosity = resolveVerbosity(args.verbose, env);
   const growthFactor = resolve('slab-growth-factor', parseGrowthFactor, DEFAULTS.growthFactor);
   const slabMinSize = resolve('slab-min-size', (t) => parseInteger(t, LIMITS.minSlabMinSize, LIMITS.maxItemSize), DEFAULTS.slabMinSize);
   const threads = resolve('threads', (t) => parseInteger(t, LIMITS.minThreads, LIMITS.maxThreads), defaultThreads());
   const maxItemSize = resolve('max-item-size', (t) => parseSize(t, ITEM_SIZE_RULE), DEFAULTS.maxItemSize);
+  let memoryLimitNote: string | null = null;
+  if (autoMemory) {
+    const limit = cgroupMemoryLimit(env['SHARDCACHE_CGROUP_ROOT'] ?? undefined, env['SHARDCACHE_PROC_SELF_CGROUP'] ?? undefined);
+    if (limit === null || limit === Infinity) {
+      memoryLimitNote = `--memory-limit auto: no cgroup memory limit found; using the default ${formatSize(memory.value)}`;
+    } else {
+      const minimum = Math.max(LIMITS.minMemoryLimitBytes, 2 * maxItemSize.value);
+      const bytes = autoCacheBytes(limit, minimum);
+      if (bytes === null) {
+        throw new codes.SC_ERR_CONFIG_INVALID(
+          '--memory-limit',
+          `auto: the container limit of ${formatSize(limit)} leaves less than ${formatSize(minimum)} for the cache after ${formatSize(AUTO_HEADROOM_BYTES)} of headroom`,
+          memory.source,
+        );
+      }
+      memory.value = bytes;
+      memoryLimitNote = `--memory-limit auto: container limit ${formatSize(limit)} → cache ${formatSize(bytes)}`;
+    }
+  }
 
   if (maxItemSize.value % 8 !== 0) {
     throw new codes.SC_ERR_CONFIG_INVALID(
@@ -151,6 +175,7 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
     unixSocket: unixSocket.value,
     unixMask: unixMask.value,
     memoryLimitBytes: memory.value,
+    memoryLimitNote,
     connLimit: connLimit.value,
     threads: threads.value,
     maxItemSize: maxItemSize.value,

@@ -61,7 +61,7 @@ export const MEMORY_LIMIT_RULE: SizeRule = {
   suffixes: ['k', 'm', 'g'],
   min: LIMITS.minMemoryLimitBytes,
   max: LIMITS.maxMemoryLimitBytes,
-  usage: 'use megabytes, or a number with a k/m/g suffix such as 512k or 2g',
+  usage: 'use megabytes, a number with a k/m/g suffix such as 512k or 2g, or auto',
 };
 
 /** `64`, `512k`, `64m`, `2g` (suffixes case-insensitive) → bytes. */

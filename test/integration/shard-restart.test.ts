@@ -20,6 +20,7 @@ const config: Config = {
   listen: ['127.0.0.1'],
   unixSocket: null,
   unixMask: 0o700,
+  memoryLimitNote: null,
   memoryLimitBytes: 64 * 1024 * 1024,
   connLimit: 1024,
   threads: 2,

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 import { OPTIONS, type OptionSpec, type ValueOptionName } from '../../../src/cli/args';
 import { formatHelp, formatVersion } from '../../../src/cli/help';
@@ -16,6 +18,7 @@ const DEFAULT_CONFIG: Config = {
   listen: ['127.0.0.1'],
   unixSocket: null,
   unixMask: 0o700,
+  memoryLimitNote: null,
   memoryLimitBytes: 64 * MIB,
   connLimit: 1024,
   threads: Math.min(256, Math.max(1, os.availableParallelism())),
@@ -241,9 +244,9 @@ describe('loadConfig', () => {
       [['-l', '127.0.0.1:11212'], '--listen: "127.0.0.1:11212": a port per address is not supported; use --port'],
       [
         ['-m', '3z'],
-        '--memory-limit: "3z" is not a size (use megabytes, or a number with a k/m/g suffix such as 512k or 2g, 2k to 1024g)',
+        '--memory-limit: "3z" is not a size (use megabytes, a number with a k/m/g suffix such as 512k or 2g, or auto, 2k to 1024g)',
       ],
-      [['-m', '1.5g'], '--memory-limit: "1.5g" is not a size (use megabytes, or a number with a k/m/g suffix such as 512k or 2g, 2k to 1024g)'],
+      [['-m', '1.5g'], '--memory-limit: "1.5g" is not a size (use megabytes, a number with a k/m/g suffix such as 512k or 2g, or auto, 2k to 1024g)'],
       [['-m', '0'], '--memory-limit: "0" is out of range (2k to 1024g)'],
       [['-m', '2048g'], '--memory-limit: "2048g" is out of range (2k to 1024g)'],
       [['-c', '0'], '--conn-limit: "0" is out of range (1 to 2147483647)'],
@@ -373,5 +376,36 @@ describe('cluster membership flags', () => {
     expect(configError(['--cluster-nodes', 'a:99999']).message).toMatch(/--cluster-nodes/);
     expect(configError(['--cluster-dns', 'bad name']).message).toMatch(/--cluster-dns.*not a DNS name/);
     expect(configError(['--cluster-dns-interval', '0']).message).toMatch(/--cluster-dns-interval/);
+  });
+});
+
+describe('--memory-limit auto', () => {
+  const MiB = 1024 * 1024;
+  /** A fake cgroup tree: v2 memory.max at the root, or v1 memory.limit_in_bytes. */
+  function cgroupRoot(files: Record<string, string>): NodeJS.ProcessEnv {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'shardcache-cgroup-'));
+    for (const [name, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+      fs.writeFileSync(path.join(root, name), text);
+    }
+    return { SHARDCACHE_CGROUP_ROOT: root, SHARDCACHE_PROC_SELF_CGROUP: path.join(root, 'no-such-file') };
+  }
+
+  it('sizes the cache from a cgroup v2 limit, leaving headroom for the process', () => {
+    const config = loadConfig(['-m', 'auto'], cgroupRoot({ 'memory.max': String(1024 * MiB) }));
+    // (1024 − 96) MiB ÷ 1.15, whole MiB.
+    expect(config.memoryLimitBytes).toBe(806 * MiB);
+    expect(config.memoryLimitNote).toMatch(/container limit 1g → cache 806m/);
+  });
+
+  it('reads cgroup v1 too, and falls back to the default without a limit', () => {
+    expect(loadConfig(['--memory-limit', 'auto'], cgroupRoot({ 'memory/memory.limit_in_bytes': String(512 * MiB) })).memoryLimitBytes).toBe(361 * MiB);
+    const unlimited = loadConfig(['-m', 'auto'], cgroupRoot({ 'memory/memory.limit_in_bytes': '9223372036854771712' }));
+    expect(unlimited.memoryLimitBytes).toBe(64 * MiB);
+    expect(unlimited.memoryLimitNote).toMatch(/no cgroup memory limit/);
+  });
+
+  it('refuses a limit that leaves no room for the cache', () => {
+    expect(configError(['-m', 'auto'], cgroupRoot({ 'memory.max': String(97 * MiB) })).message).toMatch(/--memory-limit.*auto/);
   });
 });
