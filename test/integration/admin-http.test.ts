@@ -2,6 +2,9 @@
  * The admin HTTP port: /metrics in the Prometheus text format under the
  * memcached exporter's names, agreeing with `stats`; /healthz and /readyz.
  */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { freePort, startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { RawClient } from '../helpers/raw-client';
 
@@ -120,6 +123,17 @@ describe('admin HTTP port', () => {
     } finally {
       client.close();
     }
+  });
+
+  it("passes the Docker image's HEALTHCHECK command", async () => {
+    const dockerfile = fs.readFileSync(path.join(__dirname, '..', '..', 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
+    const argv = JSON.parse(/^HEALTHCHECK .*\bCMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+    const code = await new Promise<number>((resolve) => {
+      execFile(process.execPath, argv.slice(1), { env: { ...process.env, SHARDCACHE_ADMIN_PORT: new URL(admin).port }, timeout: 10_000 }, (err) =>
+        resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : -1),
+      );
+    });
+    expect(code).toBe(0);
   });
 
   it('answers 404 for unknown paths and 405 for other methods', async () => {

@@ -1,10 +1,11 @@
 /**
  * No Docker engine runs these tests, so they check what can be checked without
- * one: the HEALTHCHECK script really speaks memcached's `version` command, and
- * the image runs the compiled entry point as `node` on 0.0.0.0:11211.
+ * one: the HEALTHCHECK script really asks the admin port's /healthz, and the
+ * image runs the compiled entry point as `node` on 0.0.0.0:11211.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -25,29 +26,28 @@ function healthcheckArgv(): string[] {
   return JSON.parse(json) as string[];
 }
 
-/** Runs the HEALTHCHECK command against `port` and resolves with its exit code. */
+/** Runs the HEALTHCHECK command with the admin port at `port` and resolves with its exit code. */
 function runHealthcheck(port: number): Promise<number> {
   const [command, ...args] = healthcheckArgv();
   expect(command).toBe('node');
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { env: { ...process.env, SHARDCACHE_PORT: String(port) }, timeout: 10_000 }, (err) => {
+    execFile(process.execPath, args, { env: { ...process.env, SHARDCACHE_ADMIN_PORT: String(port) }, timeout: 10_000 }, (err) => {
       resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : -1);
     });
   });
 }
 
-async function withServer(onData: (socket: net.Socket, request: string) => void, fn: (port: number) => Promise<void>): Promise<void> {
-  const server = net.createServer((socket) => {
-    let request = '';
-    socket.on('data', (chunk) => {
-      request += chunk.toString('latin1');
-      if (request.endsWith('\r\n')) onData(socket, request);
-    });
+async function withHttpServer(status: number, fn: (port: number, paths: string[]) => Promise<void>): Promise<void> {
+  const paths: string[] = [];
+  const server = http.createServer((req, res) => {
+    paths.push(req.url ?? '');
+    res.writeHead(status).end('x\n');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    await fn((server.address() as net.AddressInfo).port);
+    await fn((server.address() as net.AddressInfo).port, paths);
   } finally {
+    server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
 }
@@ -60,44 +60,31 @@ describe('Dockerfile', () => {
     expect(DOCKERFILE).toMatch(/npm prune --omit=dev/);
   });
 
-  it('runs the compiled entry point as the non-root node user on 0.0.0.0:11211', () => {
+  it('runs the compiled entry point as the non-root node user on 0.0.0.0:11211, admin on 9150, cache sized from the container', () => {
     expect(instruction('USER')).toEqual(['node']);
-    expect(instruction('EXPOSE')).toEqual(['11211']);
+    expect(instruction('EXPOSE')).toEqual(['11211 9150']);
     expect(instruction('STOPSIGNAL')).toEqual(['SIGTERM']);
     // Same node flags as `npm start`, then the compiled entry point.
     const startScript = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
     expect(JSON.parse(instruction('ENTRYPOINT')[0]!)).toEqual(startScript.split(' '));
     expect(startScript.split(' ').at(-1)).toBe('dist/src/main.js');
     expect(JSON.parse(instruction('CMD')[0]!)).toEqual(['-l', '0.0.0.0']);
-    expect(instruction('ENV')).toContain('SHARDCACHE_LISTEN=0.0.0.0');
+    expect(instruction('ENV')).toEqual(
+      expect.arrayContaining(['SHARDCACHE_LISTEN=0.0.0.0', 'SHARDCACHE_MEMORY_LIMIT=auto', 'SHARDCACHE_ADMIN_PORT=9150']),
+    );
     expect(fs.existsSync(path.join(ROOT, 'src', 'main.ts'))).toBe(true);
   });
 
   describe('HEALTHCHECK', () => {
-    it('sends version and succeeds on a VERSION reply', async () => {
-      const requests: string[] = [];
-      await withServer(
-        (socket, request) => {
-          requests.push(request);
-          socket.write('VERSION 1.6.18\r\n');
-        },
-        async (port) => expect(await runHealthcheck(port)).toBe(0),
-      );
-      expect(requests).toEqual(['version\r\n']);
+    it('asks /healthz on the admin port and succeeds on 200', async () => {
+      await withHttpServer(200, async (port, paths) => {
+        expect(await runHealthcheck(port)).toBe(0);
+        expect(paths).toEqual(['/healthz']);
+      });
     });
 
-    it('fails on any other reply', async () => {
-      await withServer(
-        (socket) => socket.write('ERROR\r\n'),
-        async (port) => expect(await runHealthcheck(port)).toBe(1),
-      );
-    });
-
-    it('fails when the connection closes without a reply', async () => {
-      await withServer(
-        (socket) => socket.end(),
-        async (port) => expect(await runHealthcheck(port)).toBe(1),
-      );
+    it('fails on 503 (a shard not answering)', async () => {
+      await withHttpServer(503, async (port) => expect(await runHealthcheck(port)).toBe(1));
     });
 
     it('fails when nothing listens', async () => {
