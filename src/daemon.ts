@@ -12,6 +12,7 @@ import type { Config } from './config/config';
 import { Router, OpCode } from './router/router';
 import { Listener, type ListenAddress } from './server/listener';
 import type { ServerContext, StatsEntries } from './server/server-context';
+import { loadTlsMaterial, type TlsServerOptions } from './server/tls-material';
 import { ServerStats } from './server/server-stats';
 import { generalStats, itemsStats, mergeSnapshots, settingsStats, slabsStats, type StatsSources } from './server/stats-report';
 import { ShardPool } from './shard/shard-pool';
@@ -39,6 +40,8 @@ export class Daemon {
   readonly credentials: Credentials | null;
   readonly admin: AdminServer;
   readonly membership: Membership;
+  /** Read at construction so bad files fail start-up; replaced on reload(). */
+  private tlsOptions: TlsServerOptions | null;
   private readonly processStartMs = Date.now();
   private stopping: Promise<void> | null = null;
   private started = false;
@@ -51,6 +54,7 @@ export class Daemon {
     this.logger = new Logger(config.verbosity);
     // Before any thread starts: a bad auth file must fail start-up, not leave an open daemon.
     this.credentials = config.authFile === null ? null : Credentials.load(config.authFile);
+    this.tlsOptions = config.tls === null ? null : loadTlsMaterial(config.tls);
     this.pool = new ShardPool({
       shardCount: config.threads,
       memoryLimitBytes: config.memoryLimitBytes,
@@ -96,6 +100,12 @@ export class Daemon {
     if (c.redisPort !== 0) {
       for (const host of c.listen) await this.listener.listenTcp(host, c.redisPort, 'resp');
     }
+    if (c.tls !== null && this.tlsOptions !== null) {
+      for (const host of c.listen) {
+        if (c.tls.port !== 0) await this.listener.listenTls(host, c.tls.port, 'memcache', this.tlsOptions);
+        if (c.tls.redisPort !== 0) await this.listener.listenTls(host, c.tls.redisPort, 'resp', this.tlsOptions);
+      }
+    }
     if (c.adminPort !== 0) {
       for (const host of c.listen) {
         const port = await this.admin.listen(host, c.adminPort);
@@ -104,6 +114,24 @@ export class Daemon {
     }
     for (const a of this.listener.addresses) this.logger.info(`listening on ${a.kind} ${a.address} (${a.protocol})`);
     this.started = true;
+  }
+
+  /**
+   * SIGHUP: re-read what can change without a restart — the TLS certificate and
+   * key (new connections get them) and the cluster membership source. A file
+   * that fails to load keeps the old material and is reported.
+   */
+  async reload(): Promise<void> {
+    if (this.config.tls !== null) {
+      try {
+        this.tlsOptions = loadTlsMaterial(this.config.tls);
+        this.listener.reloadTls(this.tlsOptions);
+        this.logger.info('TLS certificate and key reloaded');
+      } catch (err) {
+        this.logger.warn(`TLS reload failed, keeping the previous certificate: ${(err as Error).message}`);
+      }
+    }
+    await this.membership.refresh();
   }
 
   /** Graceful stop: no new connections, owed replies written, then shards stopped. Idempotent. */
@@ -135,6 +163,7 @@ export class Daemon {
       shardcacheVersion: SHARDCACHE_VERSION,
       shardRestarts: () => this.pool.shards.reduce((n, s) => n + s.restarts, 0),
       membership: () => this.membership.status(),
+      tlsHandshakeErrors: () => this.listener.tlsHandshakeErrors,
     });
     return {
       config: this.config,

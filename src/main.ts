@@ -2,9 +2,11 @@
 /**
  * The shardcache executable: command line → Daemon, signals → graceful stop.
  * SIGTERM/SIGINT stop accepting, answer what was already read, close, exit 0;
- * a second signal exits at once.
+ * a second signal exits at once. SIGHUP reloads TLS material and re-reads the
+ * cluster membership source.
  */
 import { CredentialsError } from './auth/credentials';
+import { TlsMaterialError } from './server/tls-material';
 import { parseCommandLine } from './config/load';
 import { Daemon } from './daemon';
 import { ConfigError, EX_SOFTWARE, EX_USAGE } from './errors';
@@ -44,12 +46,22 @@ async function main(): Promise<void> {
   try {
     daemon = new Daemon(commandLine.config, { onShutdownRequested: (reason) => stop(reason) });
   } catch (err) {
-    if (!(err instanceof CredentialsError)) throw err;
-    process.stderr.write(`shardcache: --auth-file: ${err.message}\n`);
-    process.exit(EX_USAGE);
+    if (err instanceof CredentialsError) {
+      process.stderr.write(`shardcache: --auth-file: ${err.message}\n`);
+      process.exit(EX_USAGE);
+    }
+    if (err instanceof TlsMaterialError) {
+      process.stderr.write(`shardcache: ${err.message}\n`);
+      process.exit(EX_USAGE);
+    }
+    throw err;
   }
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    daemon.logger.info('SIGHUP: reloading');
+    void daemon.reload();
+  });
   try {
     await daemon.start();
   } catch (err) {

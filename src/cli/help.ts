@@ -45,6 +45,11 @@ function helpEntries(): Record<OptionName, HelpEntry> {
       placeholder: 'num',
       lines: ['HTTP port for /metrics, /healthz and /readyz', `(default: ${DEFAULTS.adminPort}, off; 9150 is the exporter's port)`],
     },
+    'tls-port': { placeholder: 'num', lines: ['memcached protocols over TLS on this port', '(default: 0, off; needs --tls-cert and --tls-key)'] },
+    'tls-redis-port': { placeholder: 'num', lines: ['Redis protocol over TLS (default: 0, off)'] },
+    'tls-cert': { placeholder: 'file', lines: ['PEM certificate chain; reloaded on SIGHUP'] },
+    'tls-key': { placeholder: 'file', lines: ['PEM private key; reloaded on SIGHUP'] },
+    'tls-ca': { placeholder: 'file', lines: ['PEM CA bundle: clients must present a certificate', 'signed by it (mutual TLS)'] },
     'cluster-nodes': {
       placeholder: 'list',
       lines: ['cluster members for `config get cluster`:', 'host:port,host:port (default: this node only)'],

@@ -9,6 +9,17 @@ export type ClusterSourceConfig =
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'dns'; readonly name: string; readonly intervalSeconds: number };
 
+export interface TlsConfig {
+  /** memcached protocols over TLS; 0 = off. */
+  readonly port: number;
+  /** Redis protocol over TLS; 0 = off. */
+  readonly redisPort: number;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** With a CA, clients must present a certificate it signed (mutual TLS). */
+  readonly caFile: string | null;
+}
+
 export interface Config {
   /** TCP port (-p); 0 = TCP off. */
   port: number;
@@ -16,6 +27,8 @@ export interface Config {
   redisPort: number;
   /** Admin HTTP port (/metrics, /healthz, /readyz) on the same interfaces; 0 = off. */
   adminPort: number;
+  /** TLS listeners and their key material (files are read at start and on SIGHUP); null = no TLS port. */
+  tls: TlsConfig | null;
   /** Where `config get cluster` membership comes from; at most one source (none = this node only). */
   cluster: ClusterSourceConfig;
   /** Interfaces to listen on (-l), comma list split. */

@@ -13,7 +13,7 @@ import { parseArgs, type ParsedArgs, type ValueOptionName } from '../cli/args';
 import { formatHelp, formatVersion } from '../cli/help';
 import { codes, envVarName, type ConfigSource } from '../errors';
 import { AUTO_HEADROOM_BYTES, autoCacheBytes, cgroupMemoryLimit } from './cgroup-memory';
-import type { ClusterSourceConfig, Config } from './config';
+import type { ClusterSourceConfig, Config, TlsConfig } from './config';
 import { DEFAULTS, LIMITS, defaultThreads } from './defaults';
 import {
   ITEM_SIZE_RULE,
@@ -91,6 +91,7 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
   const redisPort = resolve('redis-port', parsePort, DEFAULTS.redisPort);
   const adminPort = resolve('admin-port', parsePort, DEFAULTS.adminPort);
   const cluster = resolveClusterSource(textOf, resolve);
+  const tls = resolveTls(textOf, resolve);
   const udp = textOf('udp-port');
   if (udp !== undefined) {
     const parsed = parseUdpPort(udp.text);
@@ -171,6 +172,7 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
     redisPort: redisPort.value,
     adminPort: adminPort.value,
     cluster,
+    tls,
     listen: Object.freeze(listen.value) as string[],
     unixSocket: unixSocket.value,
     unixMask: unixMask.value,
@@ -211,6 +213,28 @@ function resolveClusterSource(textOf: TextOf, resolve: Resolve): ClusterSourceCo
     default:
       return { kind: 'self' };
   }
+}
+
+/** The TLS ports need a certificate and a key; files given without a port are a mistake worth saying. */
+function resolveTls(textOf: TextOf, resolve: Resolve): TlsConfig | null {
+  const port = resolve('tls-port', parsePort, 0);
+  const redisPort = resolve('tls-redis-port', parsePort, 0);
+  const cert = resolve<string | null>('tls-cert', parseFilePath, null);
+  const key = resolve<string | null>('tls-key', parseFilePath, null);
+  const ca = resolve<string | null>('tls-ca', parseFilePath, null);
+  if (port.value === 0 && redisPort.value === 0) {
+    const stray = (['tls-cert', 'tls-key', 'tls-ca'] as const).find((name) => textOf(name) !== undefined);
+    if (stray !== undefined) {
+      throw new codes.SC_ERR_CONFIG_CONFLICT(`--${stray}`, 'no TLS port to use it: give --tls-port or --tls-redis-port', textOf(stray)!.source);
+    }
+    return null;
+  }
+  const flag = port.value !== 0 ? '--tls-port' : '--tls-redis-port';
+  const source = port.value !== 0 ? port.source : redisPort.source;
+  if (cert.value === null || key.value === null) {
+    throw new codes.SC_ERR_CONFIG_CONFLICT(flag, 'TLS needs --tls-cert <file> and --tls-key <file>', source);
+  }
+  return { port: port.value, redisPort: redisPort.value, certFile: cert.value, keyFile: key.value, caFile: ca.value };
 }
 
 function resolveSwitch(typed: boolean, env: NodeJS.ProcessEnv, name: 'enable-shutdown' | 'enable-sasl'): boolean {

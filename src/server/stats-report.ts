@@ -16,6 +16,7 @@ export interface StatsSources {
   shardcacheVersion: string;
   shardRestarts: () => number;
   membership: () => MembershipStatus;
+  tlsHandshakeErrors: () => number;
 }
 
 export function mergeSnapshots(jsonValues: readonly Buffer[]): ShardStatsSnapshot {
@@ -88,6 +89,7 @@ export function generalStats(src: StatsSources, shards: ShardStatsSnapshot): Sta
     ['reclaimed', shards.reclaimed],
     ['crawler_reclaimed', shards.crawler_reclaimed],
     ['total_pages', shards.total_pages],
+    ['ssl_handshake_errors', src.tlsHandshakeErrors()],
     ['shard_restarts', src.shardRestarts()],
     ...clusterStats(src.membership()),
   ];
@@ -127,6 +129,9 @@ export function settingsStats(src: StatsSources): StatsEntries {
     ['lru_crawler', 'yes'],
     ['flush_enabled', 'yes'],
     ['shutdown_enabled', c.enableShutdown ? 'yes' : 'no'],
+    ['ssl_enabled', c.tls === null ? 'no' : 'yes'],
+    ['auth_enabled_sasl', c.enableSasl ? 'yes' : 'no'],
+    ['auth_enabled_ascii', c.authFile === null ? 'no' : 'yes'],
   ];
 }
 

@@ -17,6 +17,7 @@ const config: Config = {
   redisPort: 0,
   adminPort: 0,
   cluster: { kind: 'self' },
+  tls: null,
   listen: ['127.0.0.1'],
   unixSocket: null,
   unixMask: 0o700,

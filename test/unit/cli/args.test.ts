@@ -41,7 +41,7 @@ describe('OPTIONS', () => {
     const withShort = OPTION_NAMES.filter((name) => (OPTIONS[name] as OptionSpec).short !== undefined);
     expect(Object.fromEntries(withShort.map((name) => [name, (OPTIONS[name] as OptionSpec).short]))).toEqual(expected);
     // Options of our own (no memcached letter) have long names only.
-    expect(OPTION_NAMES.filter((name) => !withShort.includes(name))).toEqual(['redis-port', 'admin-port', 'cluster-nodes', 'cluster-file', 'cluster-dns', 'cluster-dns-interval']);
+    expect(OPTION_NAMES.filter((name) => !withShort.includes(name))).toEqual(['redis-port', 'admin-port', 'tls-port', 'tls-redis-port', 'tls-cert', 'tls-key', 'tls-ca', 'cluster-nodes', 'cluster-file', 'cluster-dns', 'cluster-dns-interval']);
   });
 });
 

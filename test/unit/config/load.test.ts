@@ -15,6 +15,7 @@ const DEFAULT_CONFIG: Config = {
   redisPort: 0,
   adminPort: 0,
   cluster: { kind: 'self' },
+  tls: null,
   listen: ['127.0.0.1'],
   unixSocket: null,
   unixMask: 0o700,
@@ -407,5 +408,21 @@ describe('--memory-limit auto', () => {
 
   it('refuses a limit that leaves no room for the cache', () => {
     expect(configError(['-m', 'auto'], cgroupRoot({ 'memory.max': String(97 * MiB) })).message).toMatch(/--memory-limit.*auto/);
+  });
+});
+
+describe('TLS flags', () => {
+  it('needs a certificate and a key for a TLS port, and a port for the files', () => {
+    expect(loadConfig(['--tls-port', '11212', '--tls-cert', 'c.pem', '--tls-key', 'k.pem'], NO_ENV).tls).toEqual({
+      port: 11212,
+      redisPort: 0,
+      certFile: 'c.pem',
+      keyFile: 'k.pem',
+      caFile: null,
+    });
+    expect(loadConfig(['--tls-redis-port', '6380', '--tls-cert', 'c', '--tls-key', 'k', '--tls-ca', 'ca'], NO_ENV).tls).toMatchObject({ redisPort: 6380, caFile: 'ca' });
+    expect(configError(['--tls-port', '11212', '--tls-cert', 'c.pem']).message).toMatch(/--tls-port: TLS needs --tls-cert <file> and --tls-key <file>/);
+    expect(configError(['--tls-cert', 'c.pem']).message).toMatch(/--tls-cert: no TLS port/);
+    expect(loadConfig([], NO_ENV).tls).toBeNull();
   });
 });
