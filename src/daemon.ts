@@ -11,6 +11,7 @@ import { DnsSource, FileSource, Membership, SelfSource, StaticSource, selfNode, 
 import type { Config } from './config/config';
 import { Router, OpCode } from './router/router';
 import { Listener, type ListenAddress } from './server/listener';
+import { respSessionFactory } from './server/resp-session-factory';
 import type { ServerContext, StatsEntries } from './server/server-context';
 import { loadTlsMaterial, type TlsServerOptions } from './server/tls-material';
 import { ServerStats } from './server/server-stats';
@@ -73,6 +74,7 @@ export class Daemon {
       (m) => this.logger.info(m),
     );
     this.listener = new Listener(this.context());
+    this.listener.registerProtocol('resp', respSessionFactory);
     const metrics = new DaemonMetrics({
       collectStats: (args) => this.collectStats(this.sources!, args),
       shardMetrics: async () => (await this.shardSnapshots()).map((json) => shardMetricsOf(json)),

@@ -1,0 +1,82 @@
+/**
+ * What RESP connections of one daemon share: the client list (CLIENT ID /
+ * LIST / KILL) and the CONFIG SET values. Kept per ServerContext, so two
+ * daemons in one process (tests) stay apart.
+ *
+ * May import server-context types only; knows nothing of sockets or shards.
+ */
+import type { ServerContext } from './server-context';
+
+/** What CLIENT LIST / INFO / KILL need from a connection. */
+export interface RespClient {
+  readonly id: number;
+  readonly createdAtMs: number;
+  name: Buffer | null;
+  database: number;
+  protocolVersion: number;
+  libName: Buffer | null;
+  libVersion: Buffer | null;
+  lastCommandAtMs: number;
+  /** Full name of the last command (`client|list`), as CLIENT LIST's cmd= shows it. */
+  lastCommand: string;
+  /** True once the connection is closed or closing. */
+  readonly isClosed: boolean;
+  /** Closes the connection after the replies already owed (CLIENT KILL). */
+  kill(): void;
+}
+
+/** Prune closed clients after this many registrations (sessions have no close hook). */
+const PRUNE_EVERY = 256;
+
+export class RespClientRegistry {
+  private nextId = 1;
+  private readonly clients = new Map<number, RespClient>();
+  private registrationsSincePrune = 0;
+
+  allocateId(): number {
+    return this.nextId++;
+  }
+
+  add(client: RespClient): void {
+    this.clients.set(client.id, client);
+    if (++this.registrationsSincePrune >= PRUNE_EVERY) this.prune();
+  }
+
+  /** Open clients in id order. */
+  list(): RespClient[] {
+    this.prune();
+    return [...this.clients.values()];
+  }
+
+  get(id: number): RespClient | undefined {
+    const client = this.clients.get(id);
+    return client === undefined || client.isClosed ? undefined : client;
+  }
+
+  get size(): number {
+    this.prune();
+    return this.clients.size;
+  }
+
+  private prune(): void {
+    this.registrationsSincePrune = 0;
+    for (const [id, client] of this.clients) if (client.isClosed) this.clients.delete(id);
+  }
+}
+
+export interface RespServerState {
+  readonly clients: RespClientRegistry;
+  /** CONFIG SET values that override what CONFIG GET derives from the daemon's config. */
+  readonly configOverrides: Map<string, string>;
+}
+
+const states = new WeakMap<ServerContext, RespServerState>();
+
+export function respServerState(context: ServerContext): RespServerState {
+  let state = states.get(context);
+  if (state === undefined) {
+    state = { clients: new RespClientRegistry(), configOverrides: new Map() };
+    states.set(context, state);
+  }
+  return state;
+}

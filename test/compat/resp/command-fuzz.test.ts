@@ -1,0 +1,63 @@
+/**
+ * Seeded random command lines (every command and subcommand in the table,
+ * random argument counts, numbers at and past the 64-bit edges, option words,
+ * binary junk) pipelined at the Redis port: every command gets exactly one
+ * reply, in order, and the daemon keeps serving.
+ */
+import { RESP_COMMANDS } from '../../../src/protocol/resp/command-table';
+import { mulberry32 } from '../../helpers/prng';
+import { RawClient } from '../../helpers/raw-client';
+import { countReplies, exchange, startRespDaemon, type RespDaemon } from './resp-daemon';
+
+let daemon: RespDaemon;
+
+beforeAll(async () => {
+  daemon = await startRespDaemon(['-I', '2k']);
+});
+
+afterAll(async () => {
+  await daemon.stop();
+});
+
+const TOKENS: Buffer[] = [
+  '0', '1', '-1', '15', '16', '100', '-100', '9223372036854775807', '9223372036854775808', '-9223372036854775808',
+  '1e3', '', ' ', 'k', 'key', 'NX', 'XX', 'GET', 'EX', 'PX', 'EXAT', 'PXAT', 'KEEPTTL', 'ID', 'SKIPME', 'no', 'yes',
+  'TYPE', 'normal', 'LIB-NAME', 'lib-ver', 'AUTH', 'SETNAME', 'default', 'SYNC', 'ASYNC', '*', 'max*', 'maxmemory',
+  'save', 'appendonly', 'server', 'keyspace', 'everything', 'a b', 'x'.repeat(3000),
+].map((t) => Buffer.from(t)).concat([Buffer.from([0, 0xff, 0x0d, 0x0a, 0x24, 0x2a])]);
+
+/** Full command names, subcommands as two words; QUIT and CLIENT KILL would end the run. */
+const NAMES: string[][] = RESP_COMMANDS.flatMap((c) =>
+  c.subcommands === undefined ? [[c.name]] : [[c.name], ...c.subcommands.map((s) => s.name.split('|'))],
+).filter((words) => words[0] !== 'quit' && !(words[0] === 'client' && words[1] === 'kill'));
+
+function multibulk(args: Buffer[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+  for (const a of args) parts.push(Buffer.from(`$${a.length}\r\n`), a, Buffer.from('\r\n'));
+  return Buffer.concat(parts);
+}
+
+test.each([1, 2, 3])('seed %i: 1500 random commands, one reply each, daemon alive', async (seed) => {
+  const rand = mulberry32(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
+  const requests: Buffer[] = [];
+  for (let i = 0; i < 1500; i++) {
+    const words = pick(NAMES).map((w) => Buffer.from(rand() < 0.5 ? w.toUpperCase() : w));
+    const extra = Math.floor(rand() * 6);
+    const args: Buffer[] = [...words];
+    for (let j = 0; j < extra; j++) args.push(pick(TOKENS));
+    requests.push(multibulk(args));
+  }
+  const client = await RawClient.connect(daemon.redisPort);
+  try {
+    client.send(Buffer.concat(requests));
+    const replies = await client.readUntil((r) => countReplies(r) >= requests.length, 20000);
+    expect(countReplies(replies)).toBe(requests.length);
+    expect(client.closed).toBe(false);
+  } finally {
+    client.close();
+  }
+  const fresh = await RawClient.connect(daemon.redisPort);
+  expect(await exchange(fresh, 'PING\r\n')).toBe('+PONG\r\n');
+  fresh.close();
+});
