@@ -30,6 +30,18 @@ export interface ProtocolSession {
   push(chunk: Buffer): void;
   resume(): void;
   readonly hasDeferred: boolean;
+  /** The socket closed (either side): drop per-connection registrations (client lists, subscriptions). */
+  onClose?(): void;
+}
+
+/** Who is on the other end, for client lists and logs. */
+export interface PeerInfo {
+  /** `ip:port` of the client, or the socket path's peer (`''` on a unix socket). */
+  readonly remote: string;
+  /** `ip:port` we accepted on, or the unix socket path. */
+  readonly local: string;
+  /** Whether the connection came through a TLS port. */
+  readonly tls: boolean;
 }
 
 export interface DispatchGate {
@@ -46,7 +58,13 @@ export type SessionFactory = (
   queue: ReplyQueue,
   gate: DispatchGate,
   context: ServerContext,
+  peer: PeerInfo,
 ) => ProtocolSession | null;
+
+function addressOf(address: string | undefined, port: number | undefined): string {
+  if (address === undefined) return '';
+  return address.includes(':') ? `[${address}]:${port ?? 0}` : `${address}:${port ?? 0}`;
+}
 
 /**
  * Collects the connections that have output this turn and writes each once,
@@ -166,7 +184,13 @@ export class Connection implements ReplyOutput, DispatchGate {
   private onData(chunk: Buffer): void {
     this.context.stats.bytesRead += chunk.length;
     if (this.session === null) {
-      this.session = this.sessionFactory(chunk, this.queue, this, this.context);
+      const socket = this.socket;
+      const peer: PeerInfo = {
+        remote: addressOf(socket.remoteAddress, socket.remotePort),
+        local: socket.localAddress === undefined ? '' : addressOf(socket.localAddress, socket.localPort),
+        tls: (socket as { encrypted?: boolean }).encrypted === true,
+      };
+      this.session = this.sessionFactory(chunk, this.queue, this, this.context, peer);
       if (this.session === null) {
         this.socket.destroy();
         return;
@@ -207,6 +231,7 @@ export class Connection implements ReplyOutput, DispatchGate {
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.session?.onClose?.();
     this.queue.abandon();
     this.onClosed(this);
   }
