@@ -4,14 +4,17 @@
  * every shard (flush_all, stats) are broadcast. Protocol front-ends call these
  * methods and receive replies through a ReplySink; they never see shards.
  */
-import { OpCode } from '../shard/messages';
+import { emptyItemOpArgs } from '../shard/batch-codec';
+import { ItemOption, OpCode } from '../shard/messages';
 import type { ReplySink, ShardClient } from '../shard/shard-client';
 import { hashBytes } from '../util/hash';
 import { HashRing } from './hash-ring';
+import { u64High, u64Low, type ArithmeticRequest, type ItemDeleteRequest, type ItemReadRequest, type ItemWriteRequest } from './item-ops';
 
 export { OpCode } from '../shard/messages';
 export type { ReplySink } from '../shard/shard-client';
 export type { ReplyBatchReader as ShardReply } from '../shard/batch-codec';
+export * from './item-ops';
 
 /** Storage modes as op codes, for front-ends. */
 export type StorageOpCode =
@@ -24,6 +27,8 @@ export type StorageOpCode =
 
 export class Router {
   private readonly ring: HashRing;
+  /** Scratch args for item ops: filled and copied into the batch within one call. */
+  private readonly itemArgs = emptyItemOpArgs();
 
   constructor(private readonly shards: readonly ShardClient[]) {
     this.ring = new HashRing(shards.length);
@@ -74,11 +79,139 @@ export class Router {
     this.keyed(incr ? OpCode.Incr : OpCode.Decr, key, null, 0, 0, low, high, sink, tag);
   }
 
+  /**
+   * Meta `mg`, binary get/getk/gat/touch. Reply: Ok with item info (and the value when
+   * `replyHasValue`) | NotFound. See ItemReadRequest and the accessors in item-ops.ts.
+   */
+  readItem(key: Uint8Array, request: ItemReadRequest, sink: ReplySink, tag: number): void {
+    const args = this.resetItemArgs(request.newCas);
+    let options = 0;
+    if (request.wantValue) options |= ItemOption.WantValue;
+    if (request.noBump) options |= ItemOption.NoBump;
+    if (request.touchExpiresAtMs !== null) options |= ItemOption.Touch;
+    if (request.vivifyExpiresAtMs !== null) {
+      options |= ItemOption.Vivify;
+      args.secondExpiresAtMs = request.vivifyExpiresAtMs;
+    }
+    if (request.recacheBelowSeconds !== null) {
+      options |= ItemOption.Recache;
+      args.recacheBelowSeconds = request.recacheBelowSeconds;
+    }
+    args.options = options;
+    const cas = request.compareCas;
+    this.keyedItemOp(OpCode.ItemRead, key, null, 0, request.touchExpiresAtMs ?? 0, u64Low(cas), u64High(cas), sink, tag);
+  }
+
+  /**
+   * Meta `ms`, binary set/add/replace/append/prepend. Reply: Stored (item info, new CAS) |
+   * NotStored | Exists | NotFound | TooLarge | NoMemory. See ItemWriteRequest.
+   */
+  writeItem(key: Uint8Array, request: ItemWriteRequest, sink: ReplySink, tag: number): void {
+    const args = this.resetItemArgs(request.newCas);
+    args.mode = request.mode;
+    let options = 0;
+    if (request.invalidate) options |= ItemOption.Invalidate;
+    if (request.vivifyExpiresAtMs !== null) {
+      options |= ItemOption.Vivify;
+      args.secondExpiresAtMs = request.vivifyExpiresAtMs;
+    }
+    args.options = options;
+    const cas = request.compareCas;
+    this.keyedItemOp(OpCode.ItemWrite, key, request.value, request.clientFlags, request.expiresAtMs, u64Low(cas), u64High(cas), sink, tag);
+  }
+
+  /** Meta `md`, binary delete. Reply: Ok | NotFound | Exists. See ItemDeleteRequest. */
+  deleteItem(key: Uint8Array, request: ItemDeleteRequest, sink: ReplySink, tag: number): void {
+    const args = this.resetItemArgs(request.newCas);
+    let options = 0;
+    if (request.invalidate) options |= ItemOption.Invalidate;
+    if (request.invalidateExpiresAtMs !== null) {
+      options |= ItemOption.StaleTtl;
+      args.secondExpiresAtMs = request.invalidateExpiresAtMs;
+    }
+    if (request.dropValueKeepItem) options |= ItemOption.DropValue;
+    args.options = options;
+    const cas = request.compareCas;
+    this.keyedItemOp(OpCode.ItemDelete, key, null, 0, 0, u64Low(cas), u64High(cas), sink, tag);
+  }
+
+  /**
+   * Meta `ma`, binary incr/decr. Reply: Ok (value = new decimal value, item info) | NotFound |
+   * NonNumeric | Exists | NotStored | NoMemory. See ArithmeticRequest.
+   */
+  arithmetic(key: Uint8Array, request: ArithmeticRequest, sink: ReplySink, tag: number): void {
+    const args = this.resetItemArgs(request.newCas);
+    let options = request.incr ? ItemOption.Increment : 0;
+    if (request.touchExpiresAtMs !== null) options |= ItemOption.Touch;
+    if (request.vivifyExpiresAtMs !== null) {
+      options |= ItemOption.Vivify;
+      args.secondExpiresAtMs = request.vivifyExpiresAtMs;
+    }
+    args.options = options;
+    args.deltaLow = u64Low(request.delta);
+    args.deltaHigh = u64High(request.delta);
+    args.initialLow = u64Low(request.initial);
+    args.initialHigh = u64High(request.initial);
+    const cas = request.compareCas;
+    this.keyedItemOp(OpCode.Arithmetic, key, null, 0, request.touchExpiresAtMs ?? 0, u64Low(cas), u64High(cas), sink, tag);
+  }
+
+  /**
+   * Meta `me`: the item's metadata without touching it (no bump, no fetched mark).
+   * Reply: Ok with item info (TTL, idle seconds, CAS, hit before, slab class, size) | NotFound.
+   */
+  itemInfo(key: Uint8Array, sink: ReplySink, tag: number): void {
+    this.resetItemArgs(0n);
+    this.keyedItemOp(OpCode.ItemInfo, key, null, 0, 0, 0, 0, sink, tag);
+  }
+
   /** Sends a key-less op to every shard; the sink gets one reply per shard, tagged with the shard index. */
   broadcast(opCode: typeof OpCode.FlushAll | typeof OpCode.Stats, expiresAtMs: number, sink: ReplySink): void {
     for (let i = 0; i < this.shards.length; i++) {
       this.shards[i]!.enqueue(opCode, null, 0, null, 0, expiresAtMs, 0, 0, sink, i);
     }
+  }
+
+  private resetItemArgs(newCas: bigint) {
+    const args = this.itemArgs;
+    args.options = 0;
+    args.mode = 0;
+    args.secondExpiresAtMs = 0;
+    args.newCasLow = newCas === 0n ? 0 : u64Low(newCas);
+    args.newCasHigh = newCas === 0n ? 0 : u64High(newCas);
+    args.deltaLow = 0;
+    args.deltaHigh = 0;
+    args.initialLow = 0;
+    args.initialHigh = 0;
+    args.recacheBelowSeconds = 0;
+    return args;
+  }
+
+  private keyedItemOp(
+    opCode: number,
+    key: Uint8Array,
+    payload: Uint8Array | null,
+    clientFlags: number,
+    expiresAtMs: number,
+    compareCasLow: number,
+    compareCasHigh: number,
+    sink: ReplySink,
+    tag: number,
+  ): void {
+    const hash = hashBytes(key, 0, key.length);
+    this.shards[this.ring.shardFor(hash)]!.enqueueItemOp(
+      opCode,
+      key,
+      hash,
+      this.itemArgs,
+      payload,
+      clientFlags,
+      expiresAtMs,
+      compareCasLow,
+      compareCasHigh,
+      sink,
+      tag,
+    );
   }
 
   private keyed(

@@ -6,9 +6,28 @@
  */
 import {
   BATCH_HEADER_BYTES,
+  ITEM_ARGS_BYTES,
+  ITEM_INFO_BYTES,
+  REPLY_HAS_ITEM_INFO,
   REPLY_HEADER_BYTES,
   REQUEST_HEADER_BYTES,
+  type ItemOpArgs,
 } from './messages';
+
+export function emptyItemOpArgs(): ItemOpArgs {
+  return {
+    options: 0,
+    mode: 0,
+    secondExpiresAtMs: 0,
+    newCasLow: 0,
+    newCasHigh: 0,
+    deltaLow: 0,
+    deltaHigh: 0,
+    initialLow: 0,
+    initialHigh: 0,
+    recacheBelowSeconds: 0,
+  };
+}
 
 const INITIAL_CAPACITY = 64 * 1024;
 
@@ -92,6 +111,50 @@ export class RequestBatchWriter extends GrowableBuffer {
     this.length = at + recordLength;
     this.count++;
   }
+
+  /** An item op: the header as append(), then the args block, then `payload` (messages.ts). */
+  appendItemOp(
+    opCode: number,
+    key: Uint8Array,
+    hash: number,
+    args: ItemOpArgs,
+    payload: Uint8Array | null,
+    clientFlags: number,
+    expiresAtMs: number,
+    compareCasLow: number,
+    compareCasHigh: number,
+  ): void {
+    const payloadLength = payload === null ? 0 : payload.length;
+    const recordLength = align8(REQUEST_HEADER_BYTES + key.length + ITEM_ARGS_BYTES + payloadLength);
+    this.ensure(recordLength);
+    const at = this.length;
+    const view = this.view;
+    view.setUint8(at, opCode);
+    view.setUint8(at + 1, 0);
+    view.setUint16(at + 2, key.length, true);
+    view.setUint32(at + 4, hash, true);
+    view.setUint32(at + 8, ITEM_ARGS_BYTES + payloadLength, true);
+    view.setUint32(at + 12, clientFlags >>> 0, true);
+    view.setFloat64(at + 16, expiresAtMs, true);
+    view.setUint32(at + 24, compareCasLow >>> 0, true);
+    view.setUint32(at + 28, compareCasHigh >>> 0, true);
+    this.bytes.set(key, at + REQUEST_HEADER_BYTES);
+    const a = at + REQUEST_HEADER_BYTES + key.length;
+    view.setUint32(a, args.options >>> 0, true);
+    view.setUint32(a + 4, args.mode >>> 0, true);
+    view.setFloat64(a + 8, args.secondExpiresAtMs, true);
+    view.setUint32(a + 16, args.newCasLow >>> 0, true);
+    view.setUint32(a + 20, args.newCasHigh >>> 0, true);
+    view.setUint32(a + 24, args.deltaLow >>> 0, true);
+    view.setUint32(a + 28, args.deltaHigh >>> 0, true);
+    view.setUint32(a + 32, args.initialLow >>> 0, true);
+    view.setUint32(a + 36, args.initialHigh >>> 0, true);
+    view.setUint32(a + 40, args.recacheBelowSeconds >>> 0, true);
+    view.setUint32(a + 44, 0, true);
+    if (payload !== null) this.bytes.set(payload, a + ITEM_ARGS_BYTES);
+    this.length = at + recordLength;
+    this.count++;
+  }
 }
 
 /** Worker: walks the request records of one batch. Fields describe the current record. */
@@ -139,6 +202,29 @@ export class RequestBatchReader {
     this.next = align8(end);
     return true;
   }
+
+  /**
+   * For an item op: decodes the args block at the start of the value area into `into` and moves
+   * valueOffset/valueLength onto the payload behind it. False when the record is too short.
+   */
+  readItemArgs(into: ItemOpArgs): boolean {
+    if (this.valueLength < ITEM_ARGS_BYTES) return false;
+    const view = this.view;
+    const a = this.valueOffset;
+    into.options = view.getUint32(a, true);
+    into.mode = view.getUint32(a + 4, true);
+    into.secondExpiresAtMs = view.getFloat64(a + 8, true);
+    into.newCasLow = view.getUint32(a + 16, true);
+    into.newCasHigh = view.getUint32(a + 20, true);
+    into.deltaLow = view.getUint32(a + 24, true);
+    into.deltaHigh = view.getUint32(a + 28, true);
+    into.initialLow = view.getUint32(a + 32, true);
+    into.initialHigh = view.getUint32(a + 36, true);
+    into.recacheBelowSeconds = view.getUint32(a + 40, true);
+    this.valueOffset = a + ITEM_ARGS_BYTES;
+    this.valueLength -= ITEM_ARGS_BYTES;
+    return true;
+  }
 }
 
 /** Worker: appends one reply record per request record. */
@@ -157,6 +243,8 @@ export class ReplyBatchWriter extends GrowableBuffer {
     const at = this.length;
     const view = this.view;
     view.setUint8(at, status);
+    // The buffer is reused: replyFlags must be cleared, or old bytes would read as REPLY_HAS_ITEM_INFO.
+    view.setUint8(at + 1, 0);
     view.setUint32(at + 4, clientFlags >>> 0, true);
     view.setUint32(at + 8, casLow >>> 0, true);
     view.setUint32(at + 12, casHigh >>> 0, true);
@@ -170,6 +258,48 @@ export class ReplyBatchWriter extends GrowableBuffer {
 
   appendStatus(status: number): void {
     this.append(status, 0, 0, 0, null, 0, 0);
+  }
+
+  /** A reply carrying the item info block (messages.ts) between header and value. */
+  appendWithItemInfo(
+    status: number,
+    clientFlags: number,
+    casLow: number,
+    casHigh: number,
+    ttlSeconds: number,
+    idleSeconds: number,
+    itemSize: number,
+    valueSize: number,
+    slabClassId: number,
+    itemInfoBits: number,
+    value: Uint8Array | null,
+    valueOffset: number,
+    valueLength: number,
+  ): void {
+    const recordLength = align8(REPLY_HEADER_BYTES + ITEM_INFO_BYTES + valueLength);
+    this.ensure(recordLength);
+    const at = this.length;
+    const view = this.view;
+    view.setUint8(at, status);
+    view.setUint8(at + 1, REPLY_HAS_ITEM_INFO);
+    view.setUint32(at + 4, clientFlags >>> 0, true);
+    view.setUint32(at + 8, casLow >>> 0, true);
+    view.setUint32(at + 12, casHigh >>> 0, true);
+    view.setUint32(at + 16, valueLength, true);
+    const i = at + REPLY_HEADER_BYTES;
+    view.setInt32(i, ttlSeconds, true);
+    view.setUint32(i + 4, idleSeconds >>> 0, true);
+    view.setUint32(i + 8, itemSize >>> 0, true);
+    view.setUint32(i + 12, valueSize >>> 0, true);
+    view.setUint8(i + 16, slabClassId);
+    view.setUint8(i + 17, itemInfoBits);
+    view.setUint16(i + 18, 0, true);
+    view.setUint32(i + 20, 0, true);
+    if (value !== null && valueLength > 0) {
+      this.bytes.set(value.subarray(valueOffset, valueOffset + valueLength), i + ITEM_INFO_BYTES);
+    }
+    this.length = at + recordLength;
+    this.count++;
   }
 }
 
@@ -190,6 +320,20 @@ export class ReplyBatchReader {
   casHigh = 0;
   valueOffset = 0;
   valueLength = 0;
+  /** True when the record carries item info; the item* fields below are valid only then. */
+  hasItemInfo = false;
+  /** Remaining TTL in whole seconds, -1 = never expires. */
+  itemTtlSeconds = 0;
+  /** Seconds since the item was last accessed, as before this op. */
+  itemIdleSeconds = 0;
+  /** Item size in bytes as memcached reports it (me `size`). */
+  itemSize = 0;
+  /** Length of the item's value, whether or not it was sent (mg `s`). */
+  itemValueSize = 0;
+  /** Slab class id, memcached numbering (from 1). */
+  itemSlabClassId = 0;
+  /** ItemInfoBit bits. */
+  itemInfoBits = 0;
 
   reset(batch: Uint8Array): void {
     this.bytes = batch;
@@ -208,8 +352,24 @@ export class ReplyBatchReader {
     this.casHigh = view.getUint32(at + 12, true);
     this.valueLength = view.getUint32(at + 16, true);
     this.valueOffset = at + REPLY_HEADER_BYTES;
+    this.hasItemInfo = (view.getUint8(at + 1) & REPLY_HAS_ITEM_INFO) !== 0;
+    if (this.hasItemInfo) {
+      if (this.valueOffset + ITEM_INFO_BYTES > this.bytes.length) return false;
+      this.readItemInfo(this.valueOffset);
+    }
     this.next = align8(this.valueOffset + this.valueLength);
     return true;
+  }
+
+  private readItemInfo(at: number): void {
+    const view = this.view;
+    this.itemTtlSeconds = view.getInt32(at, true);
+    this.itemIdleSeconds = view.getUint32(at + 4, true);
+    this.itemSize = view.getUint32(at + 8, true);
+    this.itemValueSize = view.getUint32(at + 12, true);
+    this.itemSlabClassId = view.getUint8(at + 16);
+    this.itemInfoBits = view.getUint8(at + 17);
+    this.valueOffset = at + ITEM_INFO_BYTES;
   }
 
   /** A copy of the current value (for sinks that keep it past the callback). */

@@ -5,9 +5,31 @@
  */
 import { Store } from '../store/store';
 import { StoreMode, StoreStatus } from '../store/types';
-import { OpCode, SHARD_FAILED_STATUS, type ShardCommandCounters } from './messages';
-import { ReplyBatchWriter, RequestBatchReader } from './batch-codec';
+import type { ArithmeticParams, ItemDeleteParams, ItemReadParams, ItemWriteParams } from '../store/types';
+import { ItemInfoBit, ItemOption, OpCode, SHARD_FAILED_STATUS, WriteMode, type ShardCommandCounters } from './messages';
+import { emptyItemOpArgs, ReplyBatchWriter, RequestBatchReader } from './batch-codec';
 import { emptyCommandCounters, type ShardStatsSnapshot } from './shard-stats';
+
+/** memcached's per-item overhead beyond key and value: 48-byte header, 8-byte CAS, key NUL, value CRLF. */
+const MEMCACHED_ITEM_OVERHEAD = 48 + 8 + 1 + 2;
+const MEMCACHED_FLAGS_SUFFIX = 4;
+
+function writeModeToStoreMode(mode: number): StoreMode | -1 {
+  switch (mode) {
+    case WriteMode.Set:
+      return StoreMode.Set;
+    case WriteMode.Add:
+      return StoreMode.Add;
+    case WriteMode.Replace:
+      return StoreMode.Replace;
+    case WriteMode.Append:
+      return StoreMode.Append;
+    case WriteMode.Prepend:
+      return StoreMode.Prepend;
+    default:
+      return -1;
+  }
+}
 
 const textEncoder = new TextEncoder();
 
@@ -31,6 +53,57 @@ function storeModeFor(opCode: number): StoreMode {
 export class ShardExecutor {
   readonly counters: ShardCommandCounters = emptyCommandCounters();
   private readonly replies = new ReplyBatchWriter();
+  // Reused per item op: decoded args and the store's parameter objects.
+  private readonly args = emptyItemOpArgs();
+  private readonly readParams: ItemReadParams = {
+    wantValue: false,
+    noBump: false,
+    touch: false,
+    touchExpiresAtMs: 0,
+    vivify: false,
+    vivifyExpiresAtMs: 0,
+    recache: false,
+    recacheBelowSeconds: 0,
+    compareCasHigh: 0,
+    compareCasLow: 0,
+    newCasHigh: 0,
+    newCasLow: 0,
+  };
+  private readonly writeParams: ItemWriteParams = {
+    mode: StoreMode.Set,
+    clientFlags: 0,
+    expiresAtMs: 0,
+    compareCasHigh: 0,
+    compareCasLow: 0,
+    newCasHigh: 0,
+    newCasLow: 0,
+    invalidate: false,
+    vivify: false,
+    vivifyExpiresAtMs: 0,
+  };
+  private readonly deleteParams: ItemDeleteParams = {
+    compareCasHigh: 0,
+    compareCasLow: 0,
+    newCasHigh: 0,
+    newCasLow: 0,
+    invalidate: false,
+    hasExpiry: false,
+    expiresAtMs: 0,
+    dropValue: false,
+  };
+  private readonly arithmeticParams: ArithmeticParams = {
+    incr: true,
+    delta: 0n,
+    initial: 0n,
+    vivify: false,
+    vivifyExpiresAtMs: 0,
+    touch: false,
+    touchExpiresAtMs: 0,
+    compareCasHigh: 0,
+    compareCasLow: 0,
+    newCasHigh: 0,
+    newCasLow: 0,
+  };
 
   constructor(readonly store: Store) {}
 
@@ -156,9 +229,165 @@ export class ShardExecutor {
         this.replies.append(StoreStatus.Ok, 0, 0, 0, json, 0, json.length);
         return;
       }
+      case OpCode.ItemRead:
+      case OpCode.ItemWrite:
+      case OpCode.ItemDelete:
+      case OpCode.Arithmetic:
+      case OpCode.ItemInfo:
+        if (!op.readItemArgs(this.args)) {
+          this.replies.appendStatus(SHARD_FAILED_STATUS);
+          return;
+        }
+        this.executeItemOp(op, nowMs);
+        return;
       default:
         this.replies.appendStatus(SHARD_FAILED_STATUS);
     }
+  }
+
+  /** The item ops (meta commands, binary protocol): args decoded into this.args, payload at op.valueOffset. */
+  private executeItemOp(op: RequestBatchReader, nowMs: number): void {
+    const store = this.store;
+    const counters = this.counters;
+    const args = this.args;
+    const options = args.options;
+    const key = op.bytes;
+    let status: StoreStatus;
+    switch (op.opCode) {
+      case OpCode.ItemRead: {
+        const p = this.readParams;
+        p.wantValue = (options & ItemOption.WantValue) !== 0;
+        p.noBump = (options & ItemOption.NoBump) !== 0;
+        p.touch = (options & ItemOption.Touch) !== 0;
+        p.touchExpiresAtMs = op.expiresAtMs;
+        p.vivify = (options & ItemOption.Vivify) !== 0;
+        p.vivifyExpiresAtMs = args.secondExpiresAtMs;
+        p.recache = (options & ItemOption.Recache) !== 0;
+        p.recacheBelowSeconds = args.recacheBelowSeconds;
+        p.compareCasHigh = op.argHigh;
+        p.compareCasLow = op.argLow;
+        p.newCasHigh = args.newCasHigh;
+        p.newCasLow = args.newCasLow;
+        status = store.readItem(key, op.keyOffset, op.keyLength, op.hash, p, nowMs);
+        if (p.touch) {
+          counters.cmd_touch++;
+          if (status === StoreStatus.Ok) counters.touch_hits++;
+          else counters.touch_misses++;
+        } else {
+          counters.cmd_get++;
+          if (status === StoreStatus.Ok) counters.get_hits++;
+          else counters.get_misses++;
+        }
+        break;
+      }
+      case OpCode.ItemWrite: {
+        const mode = writeModeToStoreMode(args.mode);
+        if (mode === -1) {
+          this.replies.appendStatus(SHARD_FAILED_STATUS);
+          return;
+        }
+        const p = this.writeParams;
+        p.mode = mode;
+        p.clientFlags = op.clientFlags;
+        p.expiresAtMs = op.expiresAtMs;
+        p.compareCasHigh = op.argHigh;
+        p.compareCasLow = op.argLow;
+        p.newCasHigh = args.newCasHigh;
+        p.newCasLow = args.newCasLow;
+        p.invalidate = (options & ItemOption.Invalidate) !== 0;
+        p.vivify = (options & ItemOption.Vivify) !== 0;
+        p.vivifyExpiresAtMs = args.secondExpiresAtMs;
+        counters.cmd_set++;
+        status = store.writeItem(key, op.keyOffset, op.keyLength, op.hash, op.bytes, op.valueOffset, op.valueLength, p, nowMs);
+        const compared = (op.argHigh !== 0 || op.argLow !== 0) && (mode === StoreMode.Set || mode === StoreMode.Replace);
+        if (compared) {
+          if (status === StoreStatus.Stored) counters.cas_hits++;
+          else if (status === StoreStatus.Exists) counters.cas_badval++;
+          else if (status === StoreStatus.NotFound) counters.cas_misses++;
+        }
+        if (status === StoreStatus.TooLarge) counters.store_too_large++;
+        else if (status === StoreStatus.NoMemory) counters.store_no_memory++;
+        break;
+      }
+      case OpCode.ItemDelete: {
+        const p = this.deleteParams;
+        p.compareCasHigh = op.argHigh;
+        p.compareCasLow = op.argLow;
+        p.newCasHigh = args.newCasHigh;
+        p.newCasLow = args.newCasLow;
+        p.invalidate = (options & ItemOption.Invalidate) !== 0;
+        p.hasExpiry = (options & ItemOption.StaleTtl) !== 0;
+        p.expiresAtMs = args.secondExpiresAtMs;
+        p.dropValue = (options & ItemOption.DropValue) !== 0;
+        status = store.deleteItem(key, op.keyOffset, op.keyLength, op.hash, p, nowMs);
+        if (status === StoreStatus.Ok) counters.delete_hits++;
+        else counters.delete_misses++;
+        break;
+      }
+      case OpCode.Arithmetic: {
+        const p = this.arithmeticParams;
+        p.incr = (options & ItemOption.Increment) !== 0;
+        p.delta = (BigInt(args.deltaHigh) << 32n) | BigInt(args.deltaLow);
+        p.initial = (BigInt(args.initialHigh) << 32n) | BigInt(args.initialLow);
+        p.vivify = (options & ItemOption.Vivify) !== 0;
+        p.vivifyExpiresAtMs = args.secondExpiresAtMs;
+        p.touch = (options & ItemOption.Touch) !== 0;
+        p.touchExpiresAtMs = op.expiresAtMs;
+        p.compareCasHigh = op.argHigh;
+        p.compareCasLow = op.argLow;
+        p.newCasHigh = args.newCasHigh;
+        p.newCasLow = args.newCasLow;
+        status = store.arithmetic(key, op.keyOffset, op.keyLength, op.hash, p, nowMs);
+        if (status === StoreStatus.Ok) {
+          if (p.incr) counters.incr_hits++;
+          else counters.decr_hits++;
+        } else if (status === StoreStatus.NotFound) {
+          if (p.incr) counters.incr_misses++;
+          else counters.decr_misses++;
+        }
+        break;
+      }
+      default:
+        status = store.itemInfo(key, op.keyOffset, op.keyLength, op.hash, nowMs);
+    }
+    const itemKept = status === StoreStatus.Ok || status === StoreStatus.Stored;
+    // A plain delete removed the item: nothing to describe.
+    const removed = op.opCode === OpCode.ItemDelete && (options & (ItemOption.Invalidate | ItemOption.DropValue)) === 0;
+    if (itemKept && !removed) this.replyWithItemInfo(status, nowMs);
+    else this.replies.appendStatus(status);
+  }
+
+  /** Replies with the store's result and its item metadata (messages.ts, item info block). */
+  private replyWithItemInfo(status: StoreStatus, nowMs: number): void {
+    const r = this.store.result;
+    const m = r.meta;
+    const ttlSeconds = m.expiresAtMs === 0 ? -1 : Math.max(0, Math.ceil((m.expiresAtMs - nowMs) / 1000));
+    const idleSeconds = Math.max(0, Math.floor(nowMs / 1000) - m.lastAccessSeconds);
+    // Reported as memcached computes it, so `me` / `s` agree with the real server.
+    const itemSize = MEMCACHED_ITEM_OVERHEAD + m.keyLength + m.valueSize + (r.clientFlags !== 0 ? MEMCACHED_FLAGS_SUFFIX : 0);
+    let bits = 0;
+    if (m.hitBefore) bits |= ItemInfoBit.HitBefore;
+    if (m.won) bits |= ItemInfoBit.Won;
+    if (m.stale) bits |= ItemInfoBit.Stale;
+    if (m.winTokenSent) bits |= ItemInfoBit.WinTokenSent;
+    if (m.valueSent) bits |= ItemInfoBit.ValueSent;
+    if (m.created) bits |= ItemInfoBit.Created;
+    const valueLength = m.valueSent ? r.valueLength : 0;
+    this.replies.appendWithItemInfo(
+      status,
+      r.clientFlags,
+      r.casLow,
+      r.casHigh,
+      ttlSeconds,
+      idleSeconds,
+      itemSize,
+      m.valueSize,
+      m.slabClassId,
+      bits,
+      r.valueBytes,
+      r.valueOffset,
+      valueLength,
+    );
   }
 
   /** Replies with the store's result (value, flags, CAS) on Ok, the bare status otherwise. */

@@ -15,11 +15,42 @@
  *
  * Reply record:
  *   0  u8  status (StoreStatus, or ShardReplyStatus for control ops)
+ *   1  u8  replyFlags (REPLY_HAS_ITEM_INFO; 0 for the classic ops)
  *   4  u32 clientFlags   8 u32 casLow   12 u32 casHigh
  *   16 u32 valueLength   20 u32 reserved
  *   24 value bytes, padded to 8
  *
  * Batch header: 0 u32 recordCount, 4 u32 reserved, then records.
+ *
+ * Item ops (ItemRead, ItemWrite, ItemDelete, Arithmetic, ItemInfo: what meta
+ * commands and the binary protocol need). The classic ops above keep their
+ * records unchanged; these add two fixed blocks:
+ *
+ * - Request: the value area starts with an ITEM_ARGS_BYTES args block, then
+ *   the payload (ItemWrite's value; empty otherwise); valueLength counts both.
+ *   Header fields: clientFlags = the item's client flags (ItemWrite),
+ *   expiresAtMs = the item's expiry (ItemWrite) or the touch expiry (ItemRead,
+ *   Arithmetic, when ItemOption.Touch), argLow/argHigh = CAS to compare (0 = none).
+ *     0  u32 options        (ItemOption bits)
+ *     4  u32 mode           (WriteMode for ItemWrite; 0 otherwise)
+ *     8  f64 secondExpiresAtMs  vivify expiry (ItemRead, ItemWrite append
+ *                           vivify, Arithmetic) or stale-item expiry
+ *                           (ItemDelete with Invalidate + StaleTtl)
+ *     16 u32 newCasLow      20 u32 newCasHigh   (explicit CAS if modified; 0 = counter)
+ *     24 u32 deltaLow       28 u32 deltaHigh    (Arithmetic)
+ *     32 u32 initialLow     36 u32 initialHigh  (Arithmetic vivify value)
+ *     40 u32 recacheBelowSeconds (ItemRead with Recache)  44 u32 reserved
+ * - Reply: when replyFlags has REPLY_HAS_ITEM_INFO, an ITEM_INFO_BYTES block
+ *   sits between the header and the value (valueLength excludes it):
+ *     0  i32 ttlSeconds     (remaining, after this op; -1 = never expires)
+ *     4  u32 idleSeconds    (since last access, as before this op)
+ *     8  u32 itemSize       (the size memcached would report: its 48-byte header, CAS,
+ *                           key + NUL, flags suffix if non-zero, value + CRLF)
+ *     12 u32 valueSize      (bytes of the item's value, sent or not)
+ *     16 u8  slabClassId    (memcached numbering, from 1)
+ *     17 u8  itemInfoBits   (ItemInfoBit: hit before, won, stale, token out, value sent, created)
+ *     18 u16 reserved       20 u32 reserved
+ *   Item info is present on every hit / successful item op, absent on misses.
  */
 
 export const OpCode = {
@@ -39,12 +70,91 @@ export const OpCode = {
   FlushAll: 13,
   /** Reply value: JSON of ShardStatsSnapshot. */
   Stats: 14,
+  /** Meta get / binary get family: read with optional touch, vivify, recache, CAS check. */
+  ItemRead: 15,
+  /** Meta set / binary storage commands: any WriteMode with CAS compare, explicit CAS, invalidate. */
+  ItemWrite: 16,
+  /** Meta delete / binary delete: CAS compare, mark stale instead of removing, drop the value. */
+  ItemDelete: 17,
+  /** Meta arithmetic / binary incr/decr: delta, vivify with an initial value, CAS compare, touch. */
+  Arithmetic: 18,
+  /** Meta debug: item metadata without touching the item (no bump, no fetched mark). */
+  ItemInfo: 19,
 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
 export const BATCH_HEADER_BYTES = 8;
 export const REQUEST_HEADER_BYTES = 32;
 export const REPLY_HEADER_BYTES = 24;
+
+/** Item ops: size of the args block at the start of the request value area. */
+export const ITEM_ARGS_BYTES = 48;
+/** Item ops: size of the info block after the reply header (when REPLY_HAS_ITEM_INFO). */
+export const ITEM_INFO_BYTES = 24;
+/** replyFlags bit: an ITEM_INFO_BYTES block follows the reply header. */
+export const REPLY_HAS_ITEM_INFO = 1;
+
+/** How an ItemWrite treats an existing / missing item (values of the args `mode` word). */
+export const WriteMode = {
+  Set: 0,
+  Add: 1,
+  Replace: 2,
+  Append: 3,
+  Prepend: 4,
+} as const;
+export type WriteMode = (typeof WriteMode)[keyof typeof WriteMode];
+
+/** Item op option bits (args `options` word). */
+export const ItemOption = {
+  /** ItemRead: the reply carries the value (else only metadata). */
+  WantValue: 1,
+  /** ItemRead: do not bump in the LRU, mark fetched or update the access time. */
+  NoBump: 2,
+  /** ItemRead / Arithmetic: replace the expiry with header expiresAtMs. */
+  Touch: 4,
+  /** ItemRead / ItemWrite (append/prepend) / Arithmetic: create on miss with secondExpiresAtMs. */
+  Vivify: 8,
+  /** ItemRead: win the recache when the remaining TTL is below recacheBelowSeconds. */
+  Recache: 16,
+  /** ItemWrite / ItemDelete: invalidate (mark stale) instead of the plain behaviour. */
+  Invalidate: 32,
+  /** ItemDelete with Invalidate: also set the expiry to secondExpiresAtMs. */
+  StaleTtl: 64,
+  /** ItemDelete: replace the value with an empty one, keep the item. */
+  DropValue: 128,
+  /** Arithmetic: increment (else decrement). */
+  Increment: 256,
+} as const;
+
+/** Bits of the reply's itemInfoBits byte. */
+export const ItemInfoBit = {
+  /** The item had been fetched before this op (meta `h`). */
+  HitBefore: 1,
+  /** This client won the right to recache (meta `W`). */
+  Won: 2,
+  /** The item is stale (meta `X`). */
+  Stale: 4,
+  /** A win token had already been handed out before this op (meta `Z`). */
+  WinTokenSent: 8,
+  /** The reply's value area holds the item value (or the arithmetic result). */
+  ValueSent: 16,
+  /** This op created the item on a miss (vivify: mg N, ma N, ms append N). */
+  Created: 32,
+} as const;
+
+/** Decoded args block of an item op (one reused object per side: no allocation per op). */
+export interface ItemOpArgs {
+  options: number;
+  mode: number;
+  secondExpiresAtMs: number;
+  newCasLow: number;
+  newCasHigh: number;
+  deltaLow: number;
+  deltaHigh: number;
+  initialLow: number;
+  initialHigh: number;
+  recacheBelowSeconds: number;
+}
 
 /** Status for an op the shard could not run (it died, or the op code is unknown). */
 export const SHARD_FAILED_STATUS = 255;

@@ -7,7 +7,7 @@
  * tests) is behind `ShardTransport`.
  */
 import { RequestBatchWriter, ReplyBatchReader } from './batch-codec';
-import { SHARD_FAILED_STATUS } from './messages';
+import { SHARD_FAILED_STATUS, type ItemOpArgs } from './messages';
 
 /** Receives the reply to one op. `reply` is valid only during the call. */
 export interface ReplySink {
@@ -109,6 +109,25 @@ export class ShardClient implements ShardTransportEvents {
   ): void {
     if (this.batch.isEmpty) this.requestFlush(this);
     this.batch.append(opCode, key, hash, value, clientFlags, expiresAtMs, argLow, argHigh);
+    this.pending.push(sink, tag);
+  }
+
+  /** Queues an item op (ItemRead … ItemInfo): header fields, then `args` and `payload` (messages.ts). */
+  enqueueItemOp(
+    opCode: number,
+    key: Uint8Array,
+    hash: number,
+    args: ItemOpArgs,
+    payload: Uint8Array | null,
+    clientFlags: number,
+    expiresAtMs: number,
+    compareCasLow: number,
+    compareCasHigh: number,
+    sink: ReplySink,
+    tag: number,
+  ): void {
+    if (this.batch.isEmpty) this.requestFlush(this);
+    this.batch.appendItemOp(opCode, key, hash, args, payload, clientFlags, expiresAtMs, compareCasLow, compareCasHigh);
     this.pending.push(sink, tag);
   }
 

@@ -11,7 +11,8 @@
  *      20  u32  lruNext
  *      24  u32  hashNext     next item in the hash chain
  *      28  u32  hash         hashBytes(key), cached for compare and rehash
- *      32  u32  time         last access/update, unix seconds
+ *      32  u32  time         last access/update, unix seconds (also flush_all's test for items
+ *                            with an explicit CAS)
  *      36  u32  clientFlags
  *      40  u32  valueLength
  *      44  u32  meta         keyLength (u16) | itemFlags << 16 (u8) | type << 24 (u8)
@@ -39,11 +40,25 @@ export const W_META = 11;
 /** itemFlags bits (inside the meta word, shifted by 16). */
 export const ITEM_LINKED = 1;
 export const ITEM_FETCHED = 2;
+/** Marked stale (meta delete/set invalidate): readers are told to recache. */
+export const ITEM_STALE = 4;
+/** A recache win token was handed out for this item (memcached ITEM_TOKEN_SENT). */
+export const ITEM_TOKEN_SENT = 8;
+/**
+ * The CAS was given by the client (meta `E`), not drawn from the counter, so the flush
+ * watermark (a counter value) says nothing about it: flush_all judges it by `time`.
+ */
+export const ITEM_EXPLICIT_CAS = 16;
 
 export const META_KEY_MASK = 0xffff;
 export const META_FLAGS_SHIFT = 16;
 export const META_LINKED = ITEM_LINKED << META_FLAGS_SHIFT;
 export const META_FETCHED = ITEM_FETCHED << META_FLAGS_SHIFT;
+export const META_STALE = ITEM_STALE << META_FLAGS_SHIFT;
+export const META_TOKEN_SENT = ITEM_TOKEN_SENT << META_FLAGS_SHIFT;
+export const META_EXPLICIT_CAS = ITEM_EXPLICIT_CAS << META_FLAGS_SHIFT;
+/** The flags a brand-new item value starts without (everything but LINKED). */
+export const META_FRESH_CLEAR = META_FETCHED | META_STALE | META_TOKEN_SENT;
 export const META_TYPE_SHIFT = 24;
 
 /** Item value types (the meta word's top byte). Only strings exist so far; Redis types come later. */

@@ -25,9 +25,13 @@ import { hashBytes } from '../util/hash';
 import { DecimalU64, U64_MAX, decimalLength, writeDecimal, writeDigitString } from './decimal-u64';
 import {
   HEADER_SIZE,
+  META_EXPLICIT_CAS,
   META_FETCHED,
+  META_FRESH_CLEAR,
   META_KEY_MASK,
   META_LINKED,
+  META_STALE,
+  META_TOKEN_SENT,
   W_CAS_HIGH,
   W_CAS_LOW,
   W_CLIENT_FLAGS,
@@ -41,7 +45,17 @@ import {
 } from './item-layout';
 import { classForSize, computeChunkSizes } from './slab-classes';
 import { StoreMode, StoreStatus } from './types';
-import type { PageBudget, ReadResult, SlabClassStats, StoreConfig, StoreStats } from './types';
+import type {
+  ArithmeticParams,
+  ItemDeleteParams,
+  ItemReadParams,
+  ItemWriteParams,
+  PageBudget,
+  ReadResult,
+  SlabClassStats,
+  StoreConfig,
+  StoreStats,
+} from './types';
 
 export { LocalPageBudget, SharedPageBudget } from './shared-page-budget';
 
@@ -62,6 +76,7 @@ const MAX_SHARD_COUNT = 1 << 20;
 const TWO_32 = 4294967296;
 const MAX_SAFE_DELTA = BigInt(Number.MAX_SAFE_INTEGER);
 const SPACE = 32;
+const textEncoder = new TextEncoder();
 
 function copyBytes(src: Uint8Array, srcOffset: number, length: number, dst: Uint8Array, dstOffset: number): void {
   if (length <= SMALL_COPY) {
@@ -82,6 +97,19 @@ export class Store {
     clientFlags: 0,
     casHigh: 0,
     casLow: 0,
+    meta: {
+      expiresAtMs: 0,
+      lastAccessSeconds: 0,
+      keyLength: 0,
+      valueSize: 0,
+      slabClassId: 0,
+      hitBefore: false,
+      won: false,
+      stale: false,
+      winTokenSent: false,
+      valueSent: false,
+      created: false,
+    },
   };
 
   readonly #pageSize: number;
@@ -138,6 +166,13 @@ export class Store {
   #flushCasHigh = 0;
   #flushCasLow = 0;
   #flushDeadlineMs = 0;
+  #flushOldestLiveSeconds = -1;
+  // An explicit CAS (meta E) for the next #assignCas, and the item that call last wrote.
+  #explicitCasArmed = false;
+  #explicitCasHigh = 0;
+  #explicitCasLow = 0;
+  #explicitCasFromClient = false;
+  #lastWritten = 0;
 
   // Crawler cursor over (page, chunk).
   #crawlPage = 1;
@@ -384,7 +419,7 @@ export class Store {
       if (isBig) writeDigitString(u8, valueAt, digits);
       else writeDecimal(u8, valueAt, newLength, small);
       u8.fill(SPACE, valueAt + newLength, valueAt + oldLength);
-      this.#assignCas(u32, w);
+      this.#assignCas(h, u32, w);
       this.#bump(h, nowMs);
       this.#fillResult(h);
       this.result.valueLength = newLength;
@@ -398,11 +433,11 @@ export class Store {
       if (isBig) writeDigitString(u8, valueAt, digits);
       else writeDecimal(u8, valueAt, newLength, small);
       u32[w + W_VALUE_LENGTH] = newLength;
-      u32[w + W_META] = u32[w + W_META]! & ~META_FETCHED;
+      u32[w + W_META] = u32[w + W_META]! & ~META_FRESH_CLEAR;
       this.#bytes += newLength - oldLength;
       this.#classRequested[cls] += newLength - oldLength;
       this.#totalItems++;
-      this.#assignCas(u32, w);
+      this.#assignCas(h, u32, w);
       this.#bump(h, nowMs);
       this.#fillResult(h);
       return StoreStatus.Ok;
@@ -422,6 +457,233 @@ export class Store {
     return StoreStatus.Ok;
   }
 
+  // ---------------------------------------------------------------- item ops (meta commands, binary protocol)
+  // Each fills result (and result.meta) on success. Explicit CAS values (meta E) are armed just before
+  // the write that assigns them and disarmed right after, so no other call can pick one up.
+
+  /**
+   * Meta get: Ok (result + meta filled; value only when meta.valueSent) | NotFound. Touch applies
+   * before the recache test; h/l report the state before this call. Win rules follow memcached:
+   * vivified on a miss, TTL below the recache threshold, or first reader of a stale item, and
+   * never while a token is out.
+   */
+  readItem(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, p: ItemReadParams, nowMs: number): StoreStatus {
+    hash >>>= 0;
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    let h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    let created = false;
+    if (h === 0) {
+      if (!p.vivify) return StoreStatus.NotFound;
+      h = this.#create(key, keyOffset, keyLength, hash, EMPTY_U8, 0, p.vivifyExpiresAtMs, p.newCasHigh, p.newCasLow, nowMs);
+      if (h === 0) return StoreStatus.NotFound;
+      created = true;
+    }
+    const pg = h >>> this.#chunkBits;
+    const b = (h & this.#chunkMask) * this.#pageChunkSize[pg]!;
+    const w = b >>> 2;
+    const u32 = this.#pageU32[pg]!;
+    const metaWord = u32[w + W_META]!;
+    const hitBefore = !created && (metaWord & META_FETCHED) !== 0;
+    const lastAccessSeconds = u32[w + W_TIME]!;
+    if (p.touch) this.#setExpiry(h, p.touchExpiresAtMs);
+    const expiresAt = this.#pageF64[pg]![b >>> 3]!;
+    const tokenSent = (metaWord & META_TOKEN_SENT) !== 0;
+    const stale = (metaWord & META_STALE) !== 0;
+    let won = created;
+    if (p.recache && !created && !tokenSent && expiresAt !== 0 && expiresAt < nowMs + p.recacheBelowSeconds * 1000) won = true;
+    if (stale && !tokenSent) won = true;
+    if (won) u32[w + W_META] = u32[w + W_META]! | META_TOKEN_SENT;
+    if (!p.noBump) this.#markAccessed(h, nowMs);
+    const casMatches = (p.compareCasHigh !== 0 || p.compareCasLow !== 0) && this.#casEquals(h, p.compareCasHigh, p.compareCasLow);
+    const valueSent = p.wantValue && !casMatches;
+    this.#fillItemResult(h, valueSent, hitBefore, lastAccessSeconds, won, tokenSent);
+    this.result.meta.created = created;
+    return StoreStatus.Ok;
+  }
+
+  /**
+   * Meta set and the binary storage commands: Stored (result + meta, no value) | NotStored | Exists |
+   * NotFound | TooLarge | NoMemory. A compare CAS turns Set/Replace into Cas and is checked by
+   * Append/Prepend; Add ignores it (memcached do_store_item). With invalidate, a compare CAS lower
+   * than the item's stores the value as stale, keeping the old expiry and win-token state.
+   */
+  writeItem(
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    hash: number,
+    value: Uint8Array,
+    valueOffset: number,
+    valueLength: number,
+    p: ItemWriteParams,
+    nowMs: number,
+  ): StoreStatus {
+    hash >>>= 0;
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    const hasCompare = p.compareCasHigh !== 0 || p.compareCasLow !== 0;
+    let mode: StoreMode = p.mode;
+    let expiresAtMs = p.expiresAtMs;
+    let markStale = false;
+    let keepTokenSent = false;
+    let created = false;
+    if (hasCompare && (mode === StoreMode.Set || mode === StoreMode.Replace)) {
+      mode = StoreMode.Cas;
+      if (p.invalidate) {
+        const old = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+        if (old !== 0 && this.#casIsBelowItem(old, p.compareCasHigh, p.compareCasLow)) {
+          mode = StoreMode.Set;
+          markStale = true;
+          const pg = old >>> this.#chunkBits;
+          const b = (old & this.#chunkMask) * this.#pageChunkSize[pg]!;
+          expiresAtMs = this.#pageF64[pg]![b >>> 3]!;
+          keepTokenSent = (this.#pageU32[pg]![(b >>> 2) + W_META]! & META_TOKEN_SENT) !== 0;
+        }
+      }
+    } else if ((mode === StoreMode.Append || mode === StoreMode.Prepend) && p.vivify) {
+      if (this.#findLive(key, keyOffset, keyLength, hash, nowMs) === 0) {
+        mode = StoreMode.Set;
+        expiresAtMs = p.vivifyExpiresAtMs;
+        created = true;
+      }
+    } else if (mode !== StoreMode.Set && mode !== StoreMode.Add && mode !== StoreMode.Replace && mode !== StoreMode.Append && mode !== StoreMode.Prepend) {
+      return StoreStatus.NotStored;
+    }
+    this.#armExplicitCas(p.newCasHigh, p.newCasLow, true);
+    const status = this.store(
+      mode,
+      key,
+      keyOffset,
+      keyLength,
+      hash,
+      value,
+      valueOffset,
+      valueLength,
+      p.clientFlags,
+      expiresAtMs,
+      p.compareCasHigh,
+      p.compareCasLow,
+      nowMs,
+    );
+    this.#explicitCasArmed = false;
+    if (status !== StoreStatus.Stored) return status;
+    const h = this.#lastWritten;
+    if (markStale) {
+      const pg = h >>> this.#chunkBits;
+      const w = ((h & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 2;
+      const u32 = this.#pageU32[pg]!;
+      u32[w + W_META] = u32[w + W_META]! | META_STALE | (keepTokenSent ? META_TOKEN_SENT : 0);
+    }
+    this.#fillItemResult(h, false, false, Math.floor(nowMs / 1000), false, false);
+    this.result.meta.created = created;
+    return StoreStatus.Stored;
+  }
+
+  /**
+   * Meta delete and binary delete: Ok | NotFound | Exists | NotStored (dropValue could not store).
+   * With invalidate or dropValue the item stays (result + meta filled); otherwise it is removed.
+   */
+  deleteItem(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, p: ItemDeleteParams, nowMs: number): StoreStatus {
+    hash >>>= 0;
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    let h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    if (h === 0) return StoreStatus.NotFound;
+    if ((p.compareCasHigh !== 0 || p.compareCasLow !== 0) && !this.#casEquals(h, p.compareCasHigh, p.compareCasLow)) {
+      return StoreStatus.Exists;
+    }
+    if (!p.invalidate && !p.dropValue) {
+      this.#unlinkAndFree(h);
+      return StoreStatus.Ok;
+    }
+    if (p.dropValue) {
+      // memcached stores an empty tombstone with the old CAS (or E), flags 0 and the command's exptime.
+      const explicit = p.newCasHigh !== 0 || p.newCasLow !== 0;
+      const pg = h >>> this.#chunkBits;
+      const w = ((h & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 2;
+      const u32 = this.#pageU32[pg]!;
+      const fromClient = explicit || (u32[w + W_META]! & META_EXPLICIT_CAS) !== 0;
+      this.#armExplicitCas(explicit ? p.newCasHigh : u32[w + W_CAS_HIGH]!, explicit ? p.newCasLow : u32[w + W_CAS_LOW]!, fromClient);
+      const expiresAtMs = p.hasExpiry ? p.expiresAtMs : 0;
+      const status = this.store(StoreMode.Set, key, keyOffset, keyLength, hash, EMPTY_U8, 0, 0, 0, expiresAtMs, 0, 0, nowMs);
+      this.#explicitCasArmed = false;
+      if (status !== StoreStatus.Stored) return StoreStatus.NotStored;
+      h = this.#lastWritten;
+    }
+    const pg = h >>> this.#chunkBits;
+    const w = ((h & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 2;
+    const u32 = this.#pageU32[pg]!;
+    const hitBefore = (u32[w + W_META]! & META_FETCHED) !== 0;
+    const lastAccessSeconds = u32[w + W_TIME]!;
+    if (p.invalidate) {
+      if (p.hasExpiry) this.#setExpiry(h, p.expiresAtMs);
+      // A fresh stale mark: the next reader wins the recache, even if a token was out before.
+      u32[w + W_META] = (u32[w + W_META]! | META_STALE) & ~META_TOKEN_SENT;
+      this.#armExplicitCas(p.newCasHigh, p.newCasLow, true);
+      this.#assignCas(h, u32, w);
+      this.#explicitCasArmed = false;
+    }
+    this.#fillItemResult(h, false, hitBefore, lastAccessSeconds, false, false);
+    return StoreStatus.Ok;
+  }
+
+  /**
+   * Meta arithmetic and binary incr/decr: Ok (result value = decimal digits of the new value, meta
+   * filled) | NotFound | NonNumeric | Exists | NoMemory | NotStored. On a miss with vivify the item is
+   * created holding `initial` (flags 0) and the delta is not applied, as memcached does.
+   */
+  arithmetic(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, p: ArithmeticParams, nowMs: number): StoreStatus {
+    hash >>>= 0;
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    let h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    let hitBefore = false;
+    let lastAccessSeconds = Math.floor(nowMs / 1000);
+    const created = h === 0;
+    if (h === 0) {
+      if (!p.vivify) return StoreStatus.NotFound;
+      const digits = textEncoder.encode(BigInt.asUintN(64, p.initial).toString());
+      this.#armExplicitCas(p.newCasHigh, p.newCasLow, true);
+      const status = this.store(StoreMode.Add, key, keyOffset, keyLength, hash, digits, 0, digits.length, 0, p.vivifyExpiresAtMs, 0, 0, nowMs);
+      this.#explicitCasArmed = false;
+      if (status === StoreStatus.NoMemory || status === StoreStatus.TooLarge) return StoreStatus.NoMemory;
+      if (status !== StoreStatus.Stored) return StoreStatus.NotStored;
+      h = this.#lastWritten;
+      this.#fillResult(h);
+    } else {
+      const pg = h >>> this.#chunkBits;
+      const w = ((h & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 2;
+      const u32 = this.#pageU32[pg]!;
+      // memcached's do_add_delta: an empty value is non-numeric before the CAS is compared.
+      if (u32[w + W_VALUE_LENGTH] === 0) return StoreStatus.NonNumeric;
+      if ((p.compareCasHigh !== 0 || p.compareCasLow !== 0) && !this.#casEquals(h, p.compareCasHigh, p.compareCasLow)) {
+        return StoreStatus.Exists;
+      }
+      hitBefore = (u32[w + W_META]! & META_FETCHED) !== 0;
+      lastAccessSeconds = u32[w + W_TIME]!;
+      this.#armExplicitCas(p.newCasHigh, p.newCasLow, true);
+      const status = this.incrDecr(key, keyOffset, keyLength, hash, p.incr, p.delta, nowMs);
+      this.#explicitCasArmed = false;
+      if (status !== StoreStatus.Ok) return status;
+      h = this.#lastWritten;
+    }
+    if (p.touch) this.#setExpiry(h, p.touchExpiresAtMs);
+    // result's value fields already hold the digits (incrDecr trims the in-place padding).
+    this.#fillItemMeta(h, true, hitBefore, lastAccessSeconds, false, false);
+    this.result.meta.created = created;
+    return StoreStatus.Ok;
+  }
+
+  /** Meta debug: Ok (result + meta, no value; the item is not bumped or marked) | NotFound. */
+  itemInfo(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, nowMs: number): StoreStatus {
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    const h = this.#findLive(key, keyOffset, keyLength, hash >>> 0, nowMs);
+    if (h === 0) return StoreStatus.NotFound;
+    const pg = h >>> this.#chunkBits;
+    const w = ((h & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 2;
+    const u32 = this.#pageU32[pg]!;
+    const metaWord = u32[w + W_META]!;
+    this.#fillItemResult(h, false, (metaWord & META_FETCHED) !== 0, u32[w + W_TIME]!, false, (metaWord & META_TOKEN_SENT) !== 0);
+    return StoreStatus.Ok;
+  }
+
   /**
    * flush_all. `deadlineMs <= nowMs`: every item stored before this call is dead now (CAS watermark,
    * so same-millisecond writes before and after the flush are told apart). A future deadline replaces
@@ -432,7 +694,7 @@ export class Store {
     if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
     if (deadlineMs <= nowMs) {
       this.#flushDeadlineMs = 0;
-      this.#markFlushed();
+      this.#markFlushed(nowMs);
     } else {
       this.#flushDeadlineMs = deadlineMs;
     }
@@ -705,6 +967,7 @@ export class Store {
   }
 
   #isFlushedAt(u32: Uint32Array, w: number): boolean {
+    if ((u32[w + W_META]! & META_EXPLICIT_CAS) !== 0) return u32[w + W_TIME]! <= this.#flushOldestLiveSeconds;
     const high = u32[w + W_CAS_HIGH]!;
     return high < this.#flushCasHigh || (high === this.#flushCasHigh && u32[w + W_CAS_LOW]! <= this.#flushCasLow);
   }
@@ -714,6 +977,16 @@ export class Store {
     if (this.#flushMarked && this.#isFlushedAt(this.#pageU32[p]!, b >>> 2)) return true;
     const expiresAt = this.#pageF64[p]![b >>> 3]!;
     return expiresAt !== 0 && expiresAt <= nowMs;
+  }
+
+  /** True when `casHigh:casLow` is below the item's CAS (unsigned 64-bit compare). */
+  #casIsBelowItem(h: number, casHigh: number, casLow: number): boolean {
+    const p = h >>> this.#chunkBits;
+    const w = ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2;
+    const u32 = this.#pageU32[p]!;
+    const itemHigh = u32[w + W_CAS_HIGH]!;
+    casHigh >>>= 0;
+    return casHigh < itemHigh || (casHigh === itemHigh && casLow >>> 0 < u32[w + W_CAS_LOW]!);
   }
 
   #casEquals(h: number, casHigh: number, casLow: number): boolean {
@@ -728,19 +1001,50 @@ export class Store {
   #applyDueFlush(nowMs: number): void {
     if (this.#flushDeadlineMs !== 0 && nowMs >= this.#flushDeadlineMs) {
       // Every write so far happened before the deadline (callers' clocks only move forward).
+      const deadlineMs = this.#flushDeadlineMs;
       this.#flushDeadlineMs = 0;
-      this.#markFlushed();
+      this.#markFlushed(deadlineMs);
     }
   }
 
-  #markFlushed(): void {
+  /** `effectiveMs`: when the flush took effect (now, or the deadline of a delayed flush). */
+  #markFlushed(effectiveMs: number): void {
     this.#flushCasHigh = this.#lastCasHigh;
     this.#flushCasLow = this.#lastCasLow;
-    this.#flushMarked = this.#lastCasHigh !== 0 || this.#lastCasLow !== 0;
+    // memcached's oldest_live: items last touched in an earlier second are flushed (explicit-CAS items only).
+    this.#flushOldestLiveSeconds = Math.floor(effectiveMs / 1000) - 1;
+    this.#flushMarked = true;
   }
 
-  /** Gives the item at word `w` the next CAS: counter * shardCount + shardIndex, as two u32 halves. */
-  #assignCas(u32: Uint32Array, w: number): void {
+  /**
+   * The next #assignCas uses this CAS instead of the counter (0:0 = no override). `fromClient` marks
+   * the item ITEM_EXPLICIT_CAS (flushed by time); false re-uses a counter CAS the item already had.
+   */
+  #armExplicitCas(high: number, low: number, fromClient: boolean): void {
+    this.#explicitCasArmed = high !== 0 || low !== 0;
+    this.#explicitCasHigh = high >>> 0;
+    this.#explicitCasLow = low >>> 0;
+    this.#explicitCasFromClient = fromClient;
+  }
+
+  /**
+   * Gives item `h` (at word `w`) its new CAS: the explicit one armed by #armExplicitCas, else the
+   * next counter value * shardCount + shardIndex, as two u32 halves. Remembers `h` in #lastWritten.
+   */
+  #assignCas(h: number, u32: Uint32Array, w: number): void {
+    this.#lastWritten = h;
+    if (this.#explicitCasArmed) {
+      this.#explicitCasArmed = false;
+      u32[w + W_CAS_LOW] = this.#explicitCasLow;
+      u32[w + W_CAS_HIGH] = this.#explicitCasHigh;
+      if (this.#explicitCasFromClient) u32[w + W_META] = u32[w + W_META]! | META_EXPLICIT_CAS;
+      else u32[w + W_META] = u32[w + W_META]! & ~META_EXPLICIT_CAS;
+      this.result.casLow = this.#explicitCasLow;
+      this.result.casHigh = this.#explicitCasHigh;
+      return;
+    }
+    const meta = u32[w + W_META]!;
+    if ((meta & META_EXPLICIT_CAS) !== 0) u32[w + W_META] = meta & ~META_EXPLICIT_CAS;
     let low = this.#counterLow + 1;
     let high = this.#counterHigh;
     if (low === TWO_32) {
@@ -777,6 +1081,52 @@ export class Store {
     r.clientFlags = u32[w + W_CLIENT_FLAGS]!;
     r.casHigh = u32[w + W_CAS_HIGH]!;
     r.casLow = u32[w + W_CAS_LOW]!;
+  }
+
+  /** #fillResult, then the item metadata; the value is reported only when `valueSent`. */
+  #fillItemResult(h: number, valueSent: boolean, hitBefore: boolean, lastAccessSeconds: number, won: boolean, winTokenSent: boolean): void {
+    this.#fillResult(h);
+    if (!valueSent) this.result.valueLength = 0;
+    this.#fillItemMeta(h, valueSent, hitBefore, lastAccessSeconds, won, winTokenSent);
+  }
+
+  #fillItemMeta(h: number, valueSent: boolean, hitBefore: boolean, lastAccessSeconds: number, won: boolean, winTokenSent: boolean): void {
+    const p = h >>> this.#chunkBits;
+    const b = (h & this.#chunkMask) * this.#pageChunkSize[p]!;
+    const w = b >>> 2;
+    const u32 = this.#pageU32[p]!;
+    const metaWord = u32[w + W_META]!;
+    const m = this.result.meta;
+    m.expiresAtMs = this.#pageF64[p]![b >>> 3]!;
+    m.lastAccessSeconds = lastAccessSeconds;
+    m.keyLength = metaWord & META_KEY_MASK;
+    m.valueSize = u32[w + W_VALUE_LENGTH]!;
+    m.slabClassId = this.#pageClass[p]! + 1;
+    m.hitBefore = hitBefore;
+    m.won = won;
+    m.stale = (metaWord & META_STALE) !== 0;
+    m.winTokenSent = winTokenSent;
+    m.valueSent = valueSent;
+    m.created = false;
+  }
+
+  /** Stores a new item (the key is known to be missing); its handle, or 0 when it could not be stored. */
+  #create(
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    hash: number,
+    value: Uint8Array,
+    clientFlags: number,
+    expiresAtMs: number,
+    newCasHigh: number,
+    newCasLow: number,
+    nowMs: number,
+  ): number {
+    this.#armExplicitCas(newCasHigh, newCasLow, true);
+    const status = this.store(StoreMode.Add, key, keyOffset, keyLength, hash, value, 0, value.length, clientFlags, expiresAtMs, 0, 0, nowMs);
+    this.#explicitCasArmed = false;
+    return status === StoreStatus.Stored ? this.#lastWritten : 0;
   }
 
   #setExpiry(h: number, expiresAtMs: number): void {
@@ -853,12 +1203,12 @@ export class Store {
     u32[w + W_TIME] = nowMs / 1000;
     u32[w + W_CLIENT_FLAGS] = clientFlags;
     u32[w + W_VALUE_LENGTH] = valueLength;
-    u32[w + W_META] = meta & ~META_FETCHED;
+    u32[w + W_META] = meta & ~META_FRESH_CLEAR;
     copyBytes(value, valueOffset, valueLength, this.#pageU8[p]!, b + HEADER_SIZE + keyLength);
     this.#bytes += delta;
     this.#classRequested[cls] += delta;
     this.#totalItems++;
-    this.#assignCas(u32, w);
+    this.#assignCas(h, u32, w);
     this.#lruBump(h, cls, u32, w);
   }
 
@@ -896,11 +1246,11 @@ export class Store {
       }
       u32[w + W_VALUE_LENGTH] = newLength;
       u32[w + W_TIME] = nowMs / 1000;
-      u32[w + W_META] = u32[w + W_META]! & ~META_FETCHED;
+      u32[w + W_META] = u32[w + W_META]! & ~META_FRESH_CLEAR;
       this.#bytes += valueLength;
       this.#classRequested[cls] += valueLength;
       this.#totalItems++;
-      this.#assignCas(u32, w);
+      this.#assignCas(old, u32, w);
       this.#lruBump(old, cls, u32, w);
       return StoreStatus.Stored;
     }
@@ -929,7 +1279,7 @@ export class Store {
     const w = ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2;
     const u32 = this.#pageU32[p]!;
     u32[w + W_META] = u32[w + W_META]! | META_LINKED;
-    this.#assignCas(u32, w);
+    this.#assignCas(h, u32, w);
     this.#lruPushHead(h, cls, u32, w);
     this.#hashInsert(h, hash, u32, w);
     this.#currItems++;

@@ -46,6 +46,102 @@ export interface ReadResult {
   /** 64-bit CAS split into two unsigned 32-bit halves. */
   casHigh: number;
   casLow: number;
+  /** Filled by the item ops only (readItem … itemInfo) when they return an item: see ItemMetaResult. */
+  meta: ItemMetaResult;
+}
+
+/** Item metadata reported by the item ops (meta commands). */
+export interface ItemMetaResult {
+  /** Absolute expiry after the op, unix ms; 0 = never. */
+  expiresAtMs: number;
+  /** Last access as before the op, unix seconds. */
+  lastAccessSeconds: number;
+  keyLength: number;
+  /** Length of the item's value (also when valueLength is 0 because the value was not asked for). */
+  valueSize: number;
+  /** Slab class, memcached numbering (from 1). */
+  slabClassId: number;
+  /** The item had been fetched before the op. */
+  hitBefore: boolean;
+  /** This caller won the recache (vivified, recache threshold, or first reader of a stale item). */
+  won: boolean;
+  /** The item is stale. */
+  stale: boolean;
+  /** A win token had been handed out before this op. */
+  winTokenSent: boolean;
+  /** valueBytes/valueOffset/valueLength hold the value (or arithmetic digits). */
+  valueSent: boolean;
+  /** This op created the item on a miss (vivify). */
+  created: boolean;
+}
+
+/** Options of Store.readItem (meta get). CAS values are u32 halves; 0:0 = none. */
+export interface ItemReadParams {
+  wantValue: boolean;
+  /** No LRU bump, fetched mark or access-time update. */
+  noBump: boolean;
+  touch: boolean;
+  touchExpiresAtMs: number;
+  /** On a miss, create an empty item (flags 0) with vivifyExpiresAtMs; the caller wins. */
+  vivify: boolean;
+  vivifyExpiresAtMs: number;
+  /** Win when the remaining TTL is below recacheBelowSeconds and no token was handed out. */
+  recache: boolean;
+  recacheBelowSeconds: number;
+  /** With wantValue: leave the value out when equal to the item's CAS. */
+  compareCasHigh: number;
+  compareCasLow: number;
+  /** CAS for a vivified item; 0:0 = next from the counter. */
+  newCasHigh: number;
+  newCasLow: number;
+}
+
+/** Options of Store.writeItem (meta set, binary storage commands). */
+export interface ItemWriteParams {
+  /** Set, Add, Replace, Append or Prepend (Cas is implied by a compare CAS). */
+  mode: StoreMode;
+  clientFlags: number;
+  expiresAtMs: number;
+  compareCasHigh: number;
+  compareCasLow: number;
+  newCasHigh: number;
+  newCasLow: number;
+  /** With a compare CAS: a lower one stores the value as stale (memcached CAS_ALLOW_STALE). */
+  invalidate: boolean;
+  /** Append/Prepend on a miss: create the item from the value with vivifyExpiresAtMs. */
+  vivify: boolean;
+  vivifyExpiresAtMs: number;
+}
+
+/** Options of Store.deleteItem (meta delete, binary delete). */
+export interface ItemDeleteParams {
+  compareCasHigh: number;
+  compareCasLow: number;
+  newCasHigh: number;
+  newCasLow: number;
+  /** Keep the item, mark it stale, give it a new CAS. */
+  invalidate: boolean;
+  /** With invalidate: set the expiry to expiresAtMs. With dropValue: the emptied item's expiry (else 0). */
+  hasExpiry: boolean;
+  expiresAtMs: number;
+  /** Replace the value with an empty one (flags 0), keeping the item and its CAS. */
+  dropValue: boolean;
+}
+
+/** Options of Store.arithmetic (meta arithmetic, binary incr/decr). */
+export interface ArithmeticParams {
+  incr: boolean;
+  delta: bigint;
+  /** Value of an item created on a miss (when vivify). */
+  initial: bigint;
+  vivify: boolean;
+  vivifyExpiresAtMs: number;
+  touch: boolean;
+  touchExpiresAtMs: number;
+  compareCasHigh: number;
+  compareCasLow: number;
+  newCasHigh: number;
+  newCasLow: number;
 }
 
 /**

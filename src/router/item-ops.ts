@@ -1,0 +1,209 @@
+/**
+ * Protocol-neutral item operations for memcached's meta commands and binary
+ * protocol: request shapes the front-ends fill in, and accessors for what a
+ * ReplySink receives back. Front-ends convert their own exptimes to absolute
+ * unix ms and their own CAS tokens to bigint; the shard does the rest.
+ *
+ * Requests are plain objects: a session may keep one of each and refill it
+ * per command (the router copies every field into the batch at once).
+ *
+ * Where memcached's answer depends on the order of flags on the command line
+ * (mg `t` before `T`, ma `t` before `T`/`N`), the reply reports the state after
+ * the whole op: TTL after touch / vivify.
+ *
+ * May import only `src/shard/messages`, `src/shard/batch-codec` (types) and
+ * `src/store/types` (StoreStatus): no sockets, no store internals.
+ */
+import type { ReplyBatchReader } from '../shard/batch-codec';
+import { ItemInfoBit, WriteMode } from '../shard/messages';
+
+export { StoreStatus } from '../store/types';
+export { ItemInfoBit, WriteMode } from '../shard/messages';
+
+/** What a ReplySink receives: valid only during onShardReply (copy what you keep). */
+export type ShardReply = ReplyBatchReader;
+
+/**
+ * Read an item (meta `mg`; binary get/getk/gat/touch).
+ *
+ * Reply: NotFound (miss, no item info) | Ok (hit, item info present; CAS, flags, TTL, ...).
+ * With `vivifyExpiresAtMs` a miss creates an empty item (flags 0) and replies Ok with Won.
+ */
+export interface ItemReadRequest {
+  /** Send the value (mg `v`). Check `replyHasValue`: a matching `compareCas` leaves it out (mg `C`). */
+  wantValue: boolean;
+  /** Do not bump in the LRU, do not mark fetched, keep the last-access time (mg `u`). */
+  noBump: boolean;
+  /** New absolute expiry on a hit (mg `T`, binary gat/touch); null = leave it. */
+  touchExpiresAtMs: number | null;
+  /** On a miss, create an empty item with this expiry and win the recache (mg `N`); null = no. */
+  vivifyExpiresAtMs: number | null;
+  /**
+   * Win the recache when the remaining TTL is below this many seconds and no token was handed out
+   * (mg `R`). Relative seconds: a front-end converts memcached's absolute form (> 30 days) itself.
+   * Items without an expiry never win this way.
+   */
+  recacheBelowSeconds: number | null;
+  /** With wantValue: when equal to the item's CAS, the value is not sent (mg `C`). 0n = none. */
+  compareCas: bigint;
+  /** CAS given to an item this op creates (mg `E`, with `N`). 0n = next from the counter. */
+  newCas: bigint;
+}
+
+/**
+ * Store an item (meta `ms`; binary set/add/replace/append/prepend and their quiet forms).
+ *
+ * Reply: Stored (item info present: new CAS, size, TTL) | NotStored | Exists (CAS mismatch) |
+ * NotFound (a CAS was given and the key is missing) | TooLarge | NoMemory.
+ * Append/Prepend keep the old item's flags and expiry (clientFlags/expiresAtMs are ignored).
+ */
+export interface ItemWriteRequest {
+  mode: WriteMode;
+  value: Uint8Array;
+  clientFlags: number;
+  /** Absolute unix ms, 0 = never. */
+  expiresAtMs: number;
+  /**
+   * 0n = no check. Otherwise, as memcached's do_store_item: Set and Replace become `cas`
+   * (missing key → NotFound, mismatch → Exists); Append/Prepend check it on an existing item
+   * (mismatch → Exists; missing → NotStored); Add ignores it (meta `ms ME C…`).
+   * Binary add/set/replace with a CAS are all `cas` in memcached: send them as mode Set.
+   */
+  compareCas: bigint;
+  /** CAS for the stored item (ms `E`). 0n = next from the counter. */
+  newCas: bigint;
+  /**
+   * ms `I` with `C`: a compareCas lower than the item's CAS is accepted too; the value is
+   * replaced, the item keeps its old expiry and win-token state and is marked stale (readers
+   * see X; the first one without a token out wins W). An equal CAS stores normally.
+   */
+  invalidate: boolean;
+  /** Append/Prepend on a miss: create the item from `value` with this expiry (ms `N`); null = NotStored. */
+  vivifyExpiresAtMs: number | null;
+}
+
+/**
+ * Delete an item (meta `md`; binary delete).
+ *
+ * Reply: Ok | NotFound | Exists (CAS mismatch). Item info is present on Ok when the item was kept
+ * (invalidate or dropValueKeepItem).
+ */
+export interface ItemDeleteRequest {
+  /** Delete only if the item's CAS equals this (md `C`, binary CAS field). 0n = no check. */
+  compareCas: bigint;
+  /** CAS for an item that is kept (md `E` with `I` or `x`). 0n = next from the counter. */
+  newCas: bigint;
+  /** Keep the item but mark it stale with a new CAS (md `I`). */
+  invalidate: boolean;
+  /**
+   * md `T`: with invalidate, the stale item's new absolute expiry (null = keep). With
+   * dropValueKeepItem, the emptied item's expiry (null = never, as memcached: its tombstone
+   * takes the command's exptime, 0 when T is absent).
+   */
+  invalidateExpiresAtMs: number | null;
+  /**
+   * md `x`: replace the value with an empty one and the client flags with 0, keep the item and
+   * its CAS (unless newCas). Not stale and not fetched afterwards, unless invalidate is also set.
+   */
+  dropValueKeepItem: boolean;
+}
+
+/**
+ * incr/decr (meta `ma`; binary incr/decr).
+ *
+ * Reply: Ok (value = decimal digits of the new value, item info: new CAS, TTL) | NotFound |
+ * NonNumeric | Exists (CAS mismatch) | NotStored (vivify could not store) | NoMemory.
+ * A vivified item holds `initial` as decimal, flags 0; its reply value is `initial` (the delta is not applied).
+ */
+export interface ArithmeticRequest {
+  incr: boolean;
+  /** Unsigned 64-bit delta. Increment wraps at 2^64, decrement stops at 0. */
+  delta: bigint;
+  /** Unsigned 64-bit value of an item created on a miss. */
+  initial: bigint;
+  /** Create `initial` on a miss with this expiry (ma `N`; binary exptime other than 0xffffffff); null = NotFound. */
+  vivifyExpiresAtMs: number | null;
+  /** Apply only if the item's CAS equals this (ma `C`; binary CAS field). 0n = no check. */
+  compareCas: bigint;
+  /** CAS of the updated / created item (ma `E`). 0n = next from the counter. */
+  newCas: bigint;
+  /** New absolute expiry on success (ma `T`); null = keep. */
+  touchExpiresAtMs: number | null;
+}
+
+const U32 = 0xffffffffn;
+
+/** Low 32 bits of a u64 CAS / number, as an unsigned number. */
+export function u64Low(value: bigint): number {
+  return Number(value & U32);
+}
+
+/** High 32 bits of a u64 CAS / number, as an unsigned number. */
+export function u64High(value: bigint): number {
+  return Number((value >> 32n) & U32);
+}
+
+/** The reply's 64-bit CAS (the item's CAS on hits, the new CAS after a write). */
+export function replyCas(reply: ShardReply): bigint {
+  return (BigInt(reply.casHigh) << 32n) | BigInt(reply.casLow);
+}
+
+/** True when the reply carries the value (ItemRead with wantValue and no CAS match; Arithmetic Ok). */
+export function replyHasValue(reply: ShardReply): boolean {
+  return reply.hasItemInfo && (reply.itemInfoBits & ItemInfoBit.ValueSent) !== 0;
+}
+
+/** The value bytes as a view into the reply batch (valid only during onShardReply). */
+export function replyValue(reply: ShardReply): Uint8Array {
+  return reply.bytes.subarray(reply.valueOffset, reply.valueOffset + reply.valueLength);
+}
+
+/** Remaining TTL in seconds, -1 = never (meta `t`, me `exp`). */
+export function replyTtlSeconds(reply: ShardReply): number {
+  return reply.itemTtlSeconds;
+}
+
+/** Seconds since last access before this op (meta `l`, me `la`). */
+export function replyIdleSeconds(reply: ShardReply): number {
+  return reply.itemIdleSeconds;
+}
+
+/** Item size in bytes as memcached computes it (me `size`): header, CAS, key, flags suffix, value, CRLF. */
+export function replyItemSize(reply: ShardReply): number {
+  return reply.itemSize;
+}
+
+/** Length of the item's value, sent or not (mg / ms `s`). */
+export function replyValueSize(reply: ShardReply): number {
+  return reply.itemValueSize;
+}
+
+/** Slab class id (me `cls`). */
+export function replySlabClassId(reply: ShardReply): number {
+  return reply.itemSlabClassId;
+}
+
+/** The item had been fetched before this op (meta `h` 0/1, me `fetch` yes/no). */
+export function replyHitBefore(reply: ShardReply): boolean {
+  return (reply.itemInfoBits & ItemInfoBit.HitBefore) !== 0;
+}
+
+/** This client won the recache (meta `W`). */
+export function replyWon(reply: ShardReply): boolean {
+  return (reply.itemInfoBits & ItemInfoBit.Won) !== 0;
+}
+
+/** The item is stale (meta `X`). */
+export function replyStale(reply: ShardReply): boolean {
+  return (reply.itemInfoBits & ItemInfoBit.Stale) !== 0;
+}
+
+/** This op created the item on a miss (vivify with mg `N`, ma `N`, ms append `N`). */
+export function replyCreated(reply: ShardReply): boolean {
+  return (reply.itemInfoBits & ItemInfoBit.Created) !== 0;
+}
+
+/** Another client already holds the win token (meta `Z`). */
+export function replyWinTokenSent(reply: ShardReply): boolean {
+  return (reply.itemInfoBits & ItemInfoBit.WinTokenSent) !== 0;
+}
