@@ -2,8 +2,12 @@
  * One memcached text-protocol conversation: parsed requests become router ops,
  * shard replies become wire bytes, in request order via the ReplyQueue. Applies
  * memcached's exptime rules (relative ≤ 30 days, else unix time; negative =
- * expired) using the wall clock, so shards only see absolute times.
+ * expired) using the wall clock, so shards only see absolute times. Meta
+ * commands run through MetaCommandRunner. With an auth file (-Y), the
+ * connection first speaks memcached's ascii login (AsciiAuthParser).
  */
+import { AsciiAuthParser, REPLY_AUTH_FAILURE } from '../protocol/memcache/ascii-auth-parser';
+import { exceedsMemcachedItemSize } from '../protocol/memcache/meta-parser';
 import { MemcacheTextParser } from '../protocol/memcache/text-parser';
 import type {
   MemcacheTextRequest,
@@ -17,10 +21,12 @@ import { encodeStats, renderSingleHit, Replies, RetrievalReplyBuilder, textLine 
 import { OpCode, type ReplySink, type Router, type ShardReply, type StorageOpCode } from '../router/router';
 import { StoreStatus } from '../store/types';
 import type { DispatchGate, ProtocolSession } from './connection';
+import { MetaCommandRunner } from './memcache-meta-ops';
 import type { ReplyQueue, ReplySlot } from './reply-queue';
 import type { ServerContext } from './server-context';
 
 const THIRTY_DAYS_SECONDS = 60 * 60 * 24 * 30;
+const AUTH_FAILURE_REPLY = textLine(REPLY_AUTH_FAILURE);
 /** Any non-zero time in the past means "expired"; 0 means "never". */
 const ALREADY_EXPIRED_MS = 1;
 
@@ -34,14 +40,8 @@ export function exptimeToExpiresAtMs(exptime: number, nowMs: number, processStar
   return absoluteMs <= processStartMs ? ALREADY_EXPIRED_MS : absoluteMs;
 }
 
-/**
- * memcached's own size rule for a stored item (48 B header, 8 B CAS, key + 1,
- * value + CRLF, 4 B of flags when non-zero) against -I, so that the same
- * values are refused as by memcached although our items are laid out differently.
- */
-export function exceedsMemcachedItemSize(keyLength: number, valueLength: number, flags: number, maxItemSize: number): boolean {
-  return 48 + 8 + keyLength + 1 + valueLength + 2 + (flags !== 0 ? 4 : 0) > maxItemSize;
-}
+/** memcached's item size rule (defined with the meta parser, which applies it before reading a value). */
+export { exceedsMemcachedItemSize };
 
 const STORAGE_OPS: Record<StorageRequest['command'], StorageOpCode> = {
   set: OpCode.Set,
@@ -198,6 +198,11 @@ export class MemcacheTextSession implements ProtocolSession {
   private readonly parser: MemcacheTextParser;
   private readonly router: Router;
   private readonly versionReply: Buffer;
+  private readonly meta: MetaCommandRunner;
+  /** Non-null until the client has logged in (only when an auth file is configured). */
+  private auth: AsciiAuthParser | null = null;
+  /** Bytes received before login while the gate was closed, fed on resume(). */
+  private authBacklog: Buffer[] = [];
   /** Parsed events waiting for the gate, in arrival order (errors too, to keep reply order). */
   private deferred: ParsedEvent[] = [];
   private deferredHead = 0;
@@ -212,6 +217,8 @@ export class MemcacheTextSession implements ProtocolSession {
   ) {
     this.router = context.router;
     this.versionReply = textLine(`VERSION ${context.memcachedVersion}`);
+    this.meta = new MetaCommandRunner(this.router, queue, (exptime) => this.expiresAt(exptime));
+    if (context.credentials !== null) this.auth = this.newAuthParser();
     this.parser = new MemcacheTextParser(
       {
         onRequest: (request) => (this.mustDefer() ? this.deferred.push({ request, error: null }) : this.onRequest(request)),
@@ -222,10 +229,21 @@ export class MemcacheTextSession implements ProtocolSession {
   }
 
   push(chunk: Buffer): void {
-    this.parser.push(chunk);
+    if (this.auth === null) {
+      this.parser.push(chunk);
+    } else if (this.authBacklog.length > 0 || !this.gate.mayDispatch()) {
+      // Unauthenticated lines are answered at once; hold them while replies back up.
+      this.authBacklog.push(chunk);
+    } else {
+      this.pushUnauthenticated(chunk);
+    }
   }
 
   get hasDeferred(): boolean {
+    return this.authBacklog.length > 0 || this.hasDeferredEvents;
+  }
+
+  private get hasDeferredEvents(): boolean {
     return this.deferredHead < this.deferred.length;
   }
 
@@ -233,27 +251,63 @@ export class MemcacheTextSession implements ProtocolSession {
     if (this.resuming) return;
     this.resuming = true;
     try {
+      while (this.authBacklog.length > 0 && this.gate.mayDispatch()) this.pushUnauthenticated(this.authBacklog.shift()!);
       this.drainDeferred();
     } finally {
       this.resuming = false;
     }
   }
 
+  private newAuthParser(): AsciiAuthParser {
+    const credentials = this.context.credentials!;
+    const stats = this.context.stats;
+    return new AsciiAuthParser({
+      onReply: (line) => this.queue.immediate(textLine(line)),
+      onLogin: (user, password) => {
+        stats.authCmds++;
+        // Only the outcome is reported: neither the user nor the password is logged.
+        if (credentials.verify(user.toString('utf8'), password)) {
+          this.queue.immediate(Replies.STORED);
+          return true;
+        }
+        stats.authErrors++;
+        this.queue.immediate(AUTH_FAILURE_REPLY);
+        return false;
+      },
+      onClose: () => this.queue.closeWhenDrained(),
+    });
+  }
+
+  private pushUnauthenticated(chunk: Buffer): void {
+    const auth = this.auth;
+    if (auth === null) {
+      this.parser.push(chunk);
+      return;
+    }
+    const used = auth.push(chunk);
+    if (!auth.loggedIn) return;
+    // Logged in: the rest of this chunk, and anything held back, is ordinary traffic.
+    this.auth = null;
+    const rest = [chunk.subarray(used), ...this.authBacklog];
+    this.authBacklog = [];
+    for (const piece of rest) if (piece.length > 0) this.parser.push(piece);
+  }
+
   private drainDeferred(): void {
-    while (this.hasDeferred && this.gate.mayDispatch()) {
+    while (this.hasDeferredEvents && this.gate.mayDispatch()) {
       const event = this.deferred[this.deferredHead]!;
       this.deferred[this.deferredHead++] = undefined as unknown as ParsedEvent;
       if (event.request !== null) this.onRequest(event.request);
       else this.onParseError(event.error);
     }
-    if (!this.hasDeferred) {
+    if (!this.hasDeferredEvents) {
       this.deferred = [];
       this.deferredHead = 0;
     }
   }
 
   private mustDefer(): boolean {
-    return this.hasDeferred || !this.gate.mayDispatch();
+    return this.hasDeferredEvents || !this.gate.mayDispatch();
   }
 
   private onParseError(event: ParseErrorEvent): void {
@@ -266,6 +320,8 @@ export class MemcacheTextSession implements ProtocolSession {
   private onRequest(request: MemcacheTextRequest): void {
     if (this.queue.isClosed) return;
     switch (request.kind) {
+      case 'meta':
+        return this.meta.run(request);
       case 'retrieval':
         return this.retrieve(request);
       case 'storage':

@@ -14,7 +14,8 @@ export const MEMCACHE_KEY_MAX_LENGTH = 250;
 export const MEMCACHE_MAX_TOKENS = 23;
 
 export interface TextCommandSpec {
-  readonly kind: MemcacheTextRequest['kind'];
+  /** Meta commands (`m?`) are not in this table: meta-parser.ts handles them. */
+  readonly kind: Exclude<MemcacheTextRequest['kind'], 'meta'>;
   /** Tokens after the command name; outside [minArgs, maxArgs] memcached replies `ERROR`. */
   readonly minArgs: number;
   readonly maxArgs: number;
@@ -62,6 +63,6 @@ export const MEMCACHE_COMMAND_NAME_MAX_LENGTH = Math.max(...Object.keys(MEMCACHE
  * memcached dispatches on the first letter before comparing names, and an
  * unknown name under one of these letters is a plain `ERROR`; only names that
  * fall through to the final branch get the "last token starts with HTTP/ →
- * close silently" check. (Two-letter `m?` names are meta commands.)
+ * close silently" check. (Two-letter `m?` names are meta commands, tried first.)
  */
 export const MEMCACHE_FIRST_LETTER_DISPATCH = new Set<number>([...'gsacitd'].map((c) => c.charCodeAt(0)));

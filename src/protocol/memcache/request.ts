@@ -1,5 +1,5 @@
 /**
- * Requests of the memcached text protocol (classic commands), as the text
+ * Requests of the memcached text protocol (classic and meta commands), as the text
  * parser hands them to the connection. Keys and values are Buffers sliced from
  * the bytes received (no string conversion on the data path). Numbers are
  * already validated; times are still in the client's terms (memcached exptime
@@ -85,7 +85,71 @@ export interface ShutdownRequest {
   invalidMode?: boolean;
 }
 
+/** The meta commands: get, set, delete, arithmetic, no-op, debug. */
+export type MetaCommand = 'mg' | 'ms' | 'md' | 'ma' | 'mn' | 'me';
+
+/** A 64-bit CAS token from a meta flag (`C`, `E`), or null when the flag was not sent. */
+export type MetaCas = bigint | null;
+
+/**
+ * One meta command, validated as memcached 1.6.18 validates it (see
+ * meta-parser.ts). Times (`T`, `N`, `R`) are still exptimes in the client's
+ * terms; the session applies the exptime rules.
+ */
+export interface MetaRequest {
+  kind: 'meta';
+  command: MetaCommand;
+  /** The key as stored: base64-decoded when `base64Key`. Empty for `mn`. */
+  key: Buffer;
+  /** `b`: the key was sent in base64; `k` echoes it re-encoded, followed by ` b`. */
+  base64Key: boolean;
+  /**
+   * First character of every flag token, in request order: the reply renders
+   * its return flags (`k`, `O`, `c`, `s`, ...) in this order.
+   */
+  order: string;
+  /** The whole `O` token (with its `O`), echoed verbatim; null when absent. */
+  opaque: Buffer | null;
+  /**
+   * mg/ma only: the opaque token is over 32 bytes. memcached notices while it
+   * renders the reply, after the item was read or changed, so the session
+   * executes the command and then answers this error instead.
+   */
+  errorAfterExecution: string | null;
+  /** `q`: suppress the nominal reply (EN for mg; HD for ms, md, ma). */
+  quiet: boolean;
+  /** `v`: return the value (mg, ma). */
+  returnValue: boolean;
+  /** `u`: do not bump, mark fetched or update the access time (mg). */
+  noBump: boolean;
+  /** `T`: new TTL (mg, ma: on a hit; ms: the item's; md: with `I` only). */
+  ttl: number | null;
+  /** `N`: vivify on a miss with this TTL (mg, ma; accepted and ignored by ms, as 1.6.18 does). */
+  vivifyTtl: number | null;
+  /** `R`: win the recache when the remaining TTL is below this (mg). */
+  recacheTtl: number | null;
+  /** `F`: client flags for ms (0 when absent). */
+  clientFlags: number;
+  /** `C`: compare CAS (ms, md, ma; accepted and ignored by mg, as 1.6.18 does). */
+  compareCas: MetaCas;
+  /** `E`: explicit new CAS (from protocol.txt; 1.6.18 refuses the flag). */
+  newCas: MetaCas;
+  /** `M`: the mode character (ms: E A P R S; ma: I + D -); null = default. */
+  mode: string | null;
+  /** `D` (ma): delta, default 1. */
+  delta: bigint;
+  /** `J` (ma): initial value on vivify, default 0. */
+  initial: bigint;
+  /** `I`: invalidate (md: mark stale; ms with `C`: accept an older CAS, mark stale). */
+  invalidate: boolean;
+  /** `x` (md): drop the value, keep the item (from protocol.txt; 1.6.18 refuses the flag). */
+  dropValue: boolean;
+  /** ms only: the data block. */
+  value: Buffer | null;
+}
+
 export type MemcacheTextRequest =
+  | MetaRequest
   | RetrievalRequest
   | StorageRequest
   | DeleteRequest
@@ -119,7 +183,9 @@ export type ParseErrorCode =
   /** Our own: more than maxKeysPerRetrieval keys (`CLIENT_ERROR too many keys`). */
   | 'too_many_keys'
   /** An unknown command whose last token starts `HTTP/`: memcached closes silently. */
-  | 'http_request';
+  | 'http_request'
+  /** A meta command memcached refuses (bad flag, token, key, opaque...): the reply says which. */
+  | 'meta_invalid';
 
 /**
  * What the parser reports for bad input. `reply` is the exact line to send

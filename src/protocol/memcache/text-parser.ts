@@ -1,5 +1,5 @@
 /**
- * Push decoder for the memcached text protocol (classic commands). `push()`
+ * Push decoder for the memcached text protocol (classic and meta commands). `push()`
  * takes bytes as they arrive, in any split, and calls `onRequest` / `onError`
  * in order; the same bytes give the same events however they are chunked.
  *
@@ -18,6 +18,9 @@
  * chunks (the caller must not reuse them); only lines and values that span
  * chunks are copied into a new Buffer.
  *
+ * Meta commands (two-letter `m?` names) are validated by meta-parser.ts; an
+ * `ms` data block is read here like a `set` block.
+ *
  * Handlers must not throw. After a closing event (quit, over-long line,
  * HTTP request) the parser ignores all further bytes.
  * May import only `protocol/common` and `util`.
@@ -32,8 +35,10 @@ import {
   type TextCommandSpec,
 } from './commands';
 import { parseCInt32, parseCUint32, parseCUint64, parseCUint64Split } from './c-number';
+import { metaCommandOf, parseMetaLine, type LineTokens } from './meta-parser';
 import type {
   MemcacheTextRequest,
+  MetaRequest,
   ParseErrorCode,
   StorageCommand,
   RetrievalCommand,
@@ -112,7 +117,7 @@ export class MemcacheTextParser {
   readonly #maxLineLength: number;
   readonly #maxRetrievalLineLength: number;
   readonly #maxKeys: number;
-  readonly #byKind: Record<MemcacheTextRequest['kind'], LineHandler>;
+  readonly #byKind: Record<Exclude<MemcacheTextRequest['kind'], 'meta'>, LineHandler>;
 
   #state = ST_LINE;
 
@@ -137,6 +142,8 @@ export class MemcacheTextParser {
   #pCasHigh = 0;
   #pCasLow = 0;
   #pNoreply = false;
+  /** An `ms` waiting for its data block (then the classic fields above are unused). */
+  #pMeta: MetaRequest | null = null;
   /** Assembly buffer for a data block spanning chunks (value + CRLF). */
   #data: Buffer | null = null;
   #dataFilled = 0;
@@ -267,6 +274,7 @@ export class MemcacheTextParser {
     this.#state = ST_CLOSED;
     this.#clearParts();
     this.#data = null;
+    this.#pMeta = null;
     this.#line = EMPTY;
     this.#handlers.onError(command === undefined ? { reply, close: true, code } : { reply, close: true, code, command });
   }
@@ -297,6 +305,17 @@ export class MemcacheTextParser {
   }
 
   #finishStorage(value: Buffer, terminated: boolean): void {
+    const meta = this.#pMeta;
+    if (meta !== null) {
+      this.#pMeta = null;
+      // memcached shows this error even under q.
+      if (!terminated) this.#fail('bad_data_chunk', REPLY_BAD_DATA_CHUNK, false, 'ms');
+      else {
+        meta.value = value;
+        this.#handlers.onRequest(meta);
+      }
+      return;
+    }
     const key = this.#pKey;
     this.#pKey = EMPTY;
     if (!terminated) {
@@ -358,9 +377,15 @@ export class MemcacheTextParser {
       this.#fail('unknown_command', REPLY_ERROR, false);
       return;
     }
+    // memcached tries the two-letter meta names before anything else.
+    if (nameLength === 2 && buf[ts[0]!] === 0x6d /* m */) {
+      this.#meta();
+      this.#line = EMPTY;
+      return;
+    }
     const entry = lookupCommand(buf, ts[0]!, nameLength);
     if (entry === undefined) {
-      this.#unknown(nameLength);
+      this.#unknown();
     } else if (n - 1 < entry.spec.minArgs || n - 1 > entry.spec.maxArgs) {
       this.#fail('wrong_arity', REPLY_ERROR, false, entry.name);
     } else {
@@ -369,13 +394,43 @@ export class MemcacheTextParser {
     this.#line = EMPTY;
   }
 
-  #unknown(nameLength: number): void {
+  #unknown(): void {
     const first = this.#line[this.#ts[0]!]!;
-    const dispatched = MEMCACHE_FIRST_LETTER_DISPATCH.has(first) || (first === 0x6d /* m */ && nameLength === 2);
+    const dispatched = MEMCACHE_FIRST_LETTER_DISPATCH.has(first);
     // memcached looks at tokens[ntokens - 2]: the last token, or the 23rd of a longer line.
     const last = Math.min(this.#nt, MEMCACHE_MAX_TOKENS) - 1;
     if (!dispatched && this.#tokenStartsWith(last, HTTP_PREFIX)) this.#close(null, 'http_request');
     else this.#fail('unknown_command', REPLY_ERROR, false);
+  }
+
+  #meta(): void {
+    const command = metaCommandOf(this.#line[this.#ts[0]! + 1]!);
+    if (command === null) {
+      this.#fail('unknown_command', REPLY_ERROR, false);
+      return;
+    }
+    const tokens: LineTokens = { line: this.#line, starts: this.#ts, ends: this.#te, count: this.#nt };
+    const outcome = parseMetaLine(command, tokens, this.#maxItemSize);
+    switch (outcome.type) {
+      case 'request':
+        this.#handlers.onRequest(outcome.request);
+        return;
+      case 'data':
+        this.#pMeta = outcome.request;
+        this.#pLength = outcome.valueLength;
+        this.#data = null;
+        this.#state = ST_DATA;
+        return;
+      case 'error': {
+        if (outcome.swallow > 0) {
+          this.#swallowLeft = outcome.swallow;
+          this.#state = ST_SWALLOW;
+        }
+        const event = { reply: outcome.reply, close: false, code: outcome.code, command };
+        this.#handlers.onError(outcome.unlinkKey === null ? event : { ...event, unlinkKey: outcome.unlinkKey });
+        return;
+      }
+    }
   }
 
   #retrieval(spec: TextCommandSpec, name: string): void {
@@ -458,6 +513,7 @@ export class MemcacheTextParser {
     this.#pCasHigh = casHigh;
     this.#pCasLow = casLow;
     this.#pNoreply = noreply;
+    this.#pMeta = null;
     this.#data = null;
     this.#state = ST_DATA;
   }

@@ -107,8 +107,9 @@ describe('MemcacheTextParser', () => {
       expect(parse('foo\r\ng\r\nge a\r\ngett a\r\nflush_all_now\r\n')).toEqual([ERROR, ERROR, ERROR, ERROR, ERROR]);
     });
 
-    it('reports ERROR for meta commands, which are not part of this parser', () => {
-      expect(parse('mg a v\r\nmn\r\n')).toEqual([ERROR, ERROR]);
+    it('hands meta commands to the meta parser and answers ERROR for other two-letter m names', () => {
+      const events = parse('mg a v\r\nmn\r\nmz a\r\nmgg a\r\n');
+      expect(events.map((e) => ('req' in e ? e.req['command'] : e.err['reply']))).toEqual(['mg', 'mn', 'ERROR', 'ERROR']);
     });
 
     it('reads the data line after an unknown storage-like command as a command', () => {
