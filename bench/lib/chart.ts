@@ -77,9 +77,40 @@ export function ratioSpec(bars: RatioBar[], title: string, subtitle: string): ob
   };
 }
 
-/** Renders the chart to `pngPath`; returns null on success or the reason it was skipped. */
-export async function writeRatioChart(bars: RatioBar[], title: string, subtitle: string, pngPath: string): Promise<string | null> {
-  if (bars.length === 0) return 'no ratios to plot (memcached not installed or no throughput scenario run)';
+export interface LinePoint {
+  series: string;
+  x: number;
+  y: number;
+}
+
+/** One panel per series (independent y scales), sharing the x axis. */
+export function lineSpec(points: LinePoint[], title: string, xTitle: string): object {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: title, anchor: 'start', fontSize: 15 },
+    data: { values: points },
+    facet: { row: { field: 'series', type: 'nominal', title: null, header: { labelFontSize: 12, labelAngle: 0, labelAlign: 'left' } } },
+    spec: {
+      width: 560,
+      height: 160,
+      mark: { type: 'line', strokeWidth: 1.5 },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: xTitle },
+        y: { field: 'y', type: 'quantitative', title: null, scale: { zero: true } },
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
+    config: { font: 'DejaVu Sans', axis: { labelFont: 'DejaVu Sans', titleFont: 'DejaVu Sans' } },
+  };
+}
+
+/** Renders a line chart to `pngPath`; returns null on success or the reason it was skipped. */
+export async function writeLineChart(points: LinePoint[], title: string, xTitle: string, pngPath: string): Promise<string | null> {
+  if (points.length === 0) return 'nothing to plot';
+  return renderPng(lineSpec(points, title, xTitle), pngPath);
+}
+
+async function renderPng(spec: object, pngPath: string): Promise<string | null> {
   let vl: VegaLiteModule;
   let vega: VegaModule;
   let resvg: ResvgModule;
@@ -90,7 +121,7 @@ export async function writeRatioChart(bars: RatioBar[], title: string, subtitle:
   } catch (err) {
     return `plotting packages not installed (npm install): ${(err as Error).message.split('\n')[0]}`;
   }
-  const view = new vega.View(vega.parse(vl.compile(ratioSpec(bars, title, subtitle)).spec), { renderer: 'none' });
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
   const png = new resvg.Resvg(svg, {
@@ -102,4 +133,10 @@ export async function writeRatioChart(bars: RatioBar[], title: string, subtitle:
     .asPng();
   fs.writeFileSync(pngPath, png);
   return null;
+}
+
+/** Renders the chart to `pngPath`; returns null on success or the reason it was skipped. */
+export async function writeRatioChart(bars: RatioBar[], title: string, subtitle: string, pngPath: string): Promise<string | null> {
+  if (bars.length === 0) return 'no ratios to plot (memcached not installed or no throughput scenario run)';
+  return renderPng(ratioSpec(bars, title, subtitle), pngPath);
 }
