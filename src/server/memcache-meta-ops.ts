@@ -24,6 +24,7 @@ import {
 import type { MetaRequest } from '../protocol/memcache/request';
 import { textLine } from '../protocol/memcache/reply-encoder';
 import {
+  replyCreated,
   replyHasValue,
   replyHitBefore,
   replyIdleSeconds,
@@ -141,8 +142,8 @@ function renderDelete(request: MetaRequest, reply: ShardReply): Buffer | null {
 function renderArithmetic(request: MetaRequest, reply: ShardReply): Buffer | null {
   switch (reply.status) {
     case StoreStatus.Ok:
-      // The reply does not say whether `N` created the item, so `q` hides a creation too.
-      return renderMetaArithmeticDone(request, replyValue(reply), itemFacts(reply), false);
+      // memcached answers a creation by `N` even under `q`.
+      return renderMetaArithmeticDone(request, replyValue(reply), itemFacts(reply), replyCreated(reply));
     case StoreStatus.NotFound:
       return renderMetaArithmeticFailed(request, 'NF');
     case StoreStatus.Exists:

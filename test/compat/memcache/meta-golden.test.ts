@@ -14,7 +14,6 @@ import { RawClient } from '../../helpers/raw-client';
  */
 const KNOWN_DEVIATIONS = new Map<string, string>([
   ['mg base64 key echoed with k', "the store keeps no \"key is binary\" mark per item, so mg's k follows the request's b flag"],
-  ['ma N vivify with q still shows HD', 'an arithmetic reply does not say whether N created the item, so q hides the creation too'],
 ]);
 
 let daemon: RunningDaemon;
