@@ -177,6 +177,7 @@ export class Daemon {
       memcachedVersion: MEMCACHED_COMPAT_VERSION,
       shardcacheVersion: SHARDCACHE_VERSION,
       collectStats: (args) => this.collectStats(sources, args),
+      resetStats: () => this.resetStats(),
       requestShutdown: (reason) => {
         this.logger.warn(`shutdown requested: ${reason}`);
         this.options.onShutdownRequested?.(reason);
@@ -192,6 +193,22 @@ export class Daemon {
     if (sub === 'slabs') return slabsStats(shards);
     if (sub === 'items') return itemsStats(shards);
     return generalStats(sources, shards);
+  }
+
+  private resetStats(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let waiting = this.router.shardCount;
+      let failed = false;
+      this.router.broadcast(OpCode.ResetStats, 0, {
+        onShardReply: (_tag: number, reply: ReplyBatchReader) => {
+          if (reply.status !== 0) failed = true;
+          if (--waiting > 0) return;
+          this.stats.reset();
+          if (failed) reject(new Error('a shard did not answer'));
+          else resolve();
+        },
+      });
+    });
   }
 
   /** /healthz: null when every shard answered a stats request within `timeoutMs`, else why not. */

@@ -166,7 +166,7 @@ export class Router {
   }
 
   /** Sends a key-less op to every shard; the sink gets one reply per shard, tagged with the shard index. */
-  broadcast(opCode: typeof OpCode.FlushAll | typeof OpCode.Stats, expiresAtMs: number, sink: ReplySink): void {
+  broadcast(opCode: typeof OpCode.FlushAll | typeof OpCode.Stats | typeof OpCode.ResetStats, expiresAtMs: number, sink: ReplySink): void {
     for (let i = 0; i < this.shards.length; i++) {
       this.shards[i]!.enqueue(opCode, null, 0, null, 0, expiresAtMs, 0, 0, sink, i);
     }

@@ -394,7 +394,14 @@ export class MemcacheBinarySession implements ProtocolSession {
 
   private stats(request: BinaryRequest, head: ResponseHead): void {
     const args = request.key.toString('latin1').split(' ').filter((t) => t !== '');
-    if (args[0] === 'reset') return this.queue.immediate(Buffer.concat(encodeStats(head, [])));
+    if (args[0] === 'reset') {
+      const slot = this.queue.reserve();
+      this.context.resetStats().then(
+        () => this.queue.complete(slot, Buffer.concat(encodeStats(head, []))),
+        () => this.queue.complete(slot, encodeError(head, BinaryStatus.OutOfMemory)),
+      );
+      return;
+    }
     if (args[0] === 'detail') {
       // Per-prefix detail stats are not kept: the switches are accepted, the dump is empty.
       if (args[1] === 'on' || args[1] === 'off' || args[1] === 'dump') return this.queue.immediate(Buffer.concat(encodeStats(head, [])));

@@ -418,6 +418,14 @@ export class MemcacheTextSession implements ProtocolSession {
       if (mode === 'dump') return this.queue.immediate(Replies.END);
       return this.queue.immediate(Replies.STATS_DETAIL_USAGE);
     }
+    if (request.args[0] === 'reset' && request.args.length === 1) {
+      const resetSlot = this.queue.reserve();
+      this.context.resetStats().then(
+        () => this.queue.complete(resetSlot, Replies.RESET),
+        () => this.queue.complete(resetSlot, Replies.SHARD_FAILED),
+      );
+      return;
+    }
     const slot = this.queue.reserve();
     this.context.collectStats(request.args).then(
       (entries) => this.queue.complete(slot, entries === null ? Replies.ERROR : encodeStats(entries)),

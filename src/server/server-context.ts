@@ -30,5 +30,7 @@ export interface ServerContext {
   readonly shardcacheVersion: string;
   /** Entries for `stats [args]`, or null when the sub-command is unknown. */
   collectStats(args: readonly string[]): Promise<StatsEntries | null>;
+  /** `stats reset`: zero the counters in every shard and the front end's totals. */
+  resetStats(): Promise<void>;
   requestShutdown(reason: string): void;
 }

@@ -14,4 +14,16 @@ export class ServerStats {
   /** Authentication attempts (ascii login `set`s, SASL auth/step) and the failed ones. */
   authCmds = 0;
   authErrors = 0;
+
+  /** `stats reset`: the totals go back to 0; current counts (curr_connections) stay. */
+  reset(): void {
+    this.totalConnections = 0;
+    this.rejectedConnections = 0;
+    this.bytesRead = 0;
+    this.bytesWritten = 0;
+    this.cmdFlush = 0;
+    this.connYields = 0;
+    this.authCmds = 0;
+    this.authErrors = 0;
+  }
 }

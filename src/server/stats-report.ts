@@ -124,14 +124,15 @@ export function settingsStats(src: StatsSources): StatsEntries {
     ['umask', c.unixMask.toString(8)],
     ['evictions', 'on'],
     ['cas_enabled', 'yes'],
-    ['binding_protocol', 'ascii'],
+    // As memcached binds its port: -S means binary only, -Y (ascii auth) means text only.
+    ['binding_protocol', c.enableSasl ? 'binary' : c.authFile !== null ? 'ascii' : 'auto-negotiate'],
     ['hash_algorithm', 'murmur3'],
     ['lru_crawler', 'yes'],
     ['flush_enabled', 'yes'],
     ['shutdown_enabled', c.enableShutdown ? 'yes' : 'no'],
     ['ssl_enabled', c.tls === null ? 'no' : 'yes'],
     ['auth_enabled_sasl', c.enableSasl ? 'yes' : 'no'],
-    ['auth_enabled_ascii', c.authFile === null ? 'no' : 'yes'],
+    ['auth_enabled_ascii', c.authFile !== null && !c.enableSasl ? 'yes' : 'no'],
   ];
 }
 

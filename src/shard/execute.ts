@@ -224,6 +224,11 @@ export class ShardExecutor {
         store.flushAll(op.expiresAtMs, nowMs);
         this.replies.appendStatus(StoreStatus.Ok);
         return;
+      case OpCode.ResetStats:
+        Object.assign(this.counters, emptyCommandCounters());
+        store.resetStats();
+        this.replies.appendStatus(StoreStatus.Ok);
+        return;
       case OpCode.Stats: {
         const json = textEncoder.encode(JSON.stringify(this.snapshot()));
         this.replies.append(StoreStatus.Ok, 0, 0, 0, json, 0, json.length);

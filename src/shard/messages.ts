@@ -80,6 +80,8 @@ export const OpCode = {
   Arithmetic: 18,
   /** Meta debug: item metadata without touching the item (no bump, no fetched mark). */
   ItemInfo: 19,
+  /** `stats reset`: zero the shard's command counters and the store's totals (not curr_items/bytes). */
+  ResetStats: 20,
 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 

@@ -774,6 +774,19 @@ export class Store {
     };
   }
 
+  /** `stats reset`: zero the running totals; what is stored now (curr_items, bytes, pages) stays. */
+  resetStats(): void {
+    this.#totalItems = 0;
+    this.#evictions = 0;
+    this.#reclaimed = 0;
+    this.#expiredUnfetched = 0;
+    this.#evictedUnfetched = 0;
+    this.#getExpired = 0;
+    this.#getFlushed = 0;
+    this.#classEvicted.fill(0);
+    this.#classOutOfMemory.fill(0);
+  }
+
   /** Size classes' chunk sizes, ascending (memcached class id = index + 1). */
   get chunkSizes(): readonly number[] {
     return Array.from(this.#chunkSizes);

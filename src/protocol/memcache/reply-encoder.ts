@@ -16,6 +16,7 @@ export const Replies = {
   TOUCHED: line('TOUCHED'),
   END: line('END'),
   OK: line('OK'),
+  RESET: line('RESET'),
   ERROR: line('ERROR'),
   TOO_LARGE: line('SERVER_ERROR object too large for cache'),
   NO_MEMORY: line('SERVER_ERROR out of memory storing object'),
