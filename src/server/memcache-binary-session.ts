@@ -43,6 +43,7 @@ import {
   type StorageOpCode,
 } from '../router/router';
 import { StoreStatus } from '../store/types';
+import { clusterConfigPayload } from '../cluster/cluster-node';
 import type { DispatchGate, ProtocolSession } from './connection';
 import { exceedsMemcachedItemSize, exptimeToExpiresAtMs } from './memcache-text-session';
 import type { ReplyQueue, ReplySlot } from './reply-queue';
@@ -242,6 +243,18 @@ export class MemcacheBinarySession implements ProtocolSession {
       case 'sasl-auth':
       case 'sasl-step':
         return this.authenticate(request, head);
+      case 'config-get': {
+        // ElastiCache auto-discovery: flags (0) as extras, the config payload as the value.
+        // Any other key (or none) stays what memcached answers: unknown command.
+        if (request.key.toString('latin1') !== 'cluster') return this.answer(encodeError(head, BinaryStatus.UnknownCommand));
+        const m = this.context.membership;
+        return this.answer(
+          encodeResponse(head, BinaryStatus.Ok, {
+            extras: Buffer.alloc(4),
+            valueBytes: Buffer.from(clusterConfigPayload(m.version, m.nodes), 'utf8'),
+          }),
+        );
+      }
     }
   }
 

@@ -20,6 +20,7 @@ import type {
 import { encodeStats, renderSingleHit, Replies, RetrievalReplyBuilder, textLine } from '../protocol/memcache/reply-encoder';
 import { OpCode, type ReplySink, type Router, type ShardReply, type StorageOpCode } from '../router/router';
 import { StoreStatus } from '../store/types';
+import { LEGACY_CLUSTER_KEY, configGetClusterReply, legacyClusterGetReply } from '../cluster/cluster-node';
 import type { DispatchGate, ProtocolSession } from './connection';
 import { MetaCommandRunner } from './memcache-meta-ops';
 import type { ReplyQueue, ReplySlot } from './reply-queue';
@@ -189,6 +190,12 @@ class BroadcastReply implements ReplySink {
   }
 }
 
+const LEGACY_CLUSTER_KEY_BYTES = Buffer.from(LEGACY_CLUSTER_KEY, 'latin1');
+
+function isLegacyClusterKey(key: Uint8Array): boolean {
+  return key.length === LEGACY_CLUSTER_KEY_BYTES.length && LEGACY_CLUSTER_KEY_BYTES.equals(key);
+}
+
 /** Swallows replies of `noreply` commands. */
 const IGNORE_REPLY: ReplySink = { onShardReply() {} };
 
@@ -323,7 +330,20 @@ export class MemcacheTextSession implements ProtocolSession {
       case 'meta':
         return this.meta.run(request);
       case 'retrieval':
+        if (request.keys.length === 1 && request.command === 'get' && isLegacyClusterKey(request.keys[0]!)) {
+          // Old auto-discovery clients ask for the cluster as an item.
+          const m = this.context.membership;
+          return this.queue.immediate(legacyClusterGetReply(m.version, m.nodes));
+        }
         return this.retrieve(request);
+      case 'config': {
+        const m = this.context.membership;
+        if (request.args.length === 2 && request.args[0] === 'get' && request.args[1] === 'cluster') {
+          // One buffer, one write: some clients break on a reply split over reads.
+          return this.queue.immediate(configGetClusterReply(m.version, m.nodes));
+        }
+        return this.queue.immediate(Replies.ERROR);
+      }
       case 'storage':
         return this.storeValue(request);
       case 'delete': {

@@ -56,7 +56,8 @@ export type BinaryCommandKind =
   | 'stat'
   | 'sasl-list-mechs'
   | 'sasl-auth'
-  | 'sasl-step';
+  | 'sasl-step'
+  | 'config-get';
 
 export interface BinaryOpcodeSpec {
   readonly name: string;
@@ -94,8 +95,9 @@ const FLUSH_SHAPE = { extras: [0, 4], key: 'none', value: 'none' } as const;
 const SASL_SHAPE = { extras: [0], key: 'required', value: 'data' } as const;
 
 /**
- * Opcodes memcached 1.6.18 serves. Anything else (verbosity 0x1b, config get
- * 0x60, the range commands) is answered "Unknown command", as memcached does.
+ * Opcodes memcached 1.6.18 serves, plus ElastiCache's config get (0x60, key
+ * `cluster`). Anything else (verbosity 0x1b, config set 0x64, the range
+ * commands) is answered "Unknown command", as memcached does.
  */
 export const BINARY_OPCODES: ReadonlyMap<number, BinaryOpcodeSpec> = new Map<number, BinaryOpcodeSpec>([
   [0x00, spec('get', 'get', GET_SHAPE)],
@@ -133,4 +135,5 @@ export const BINARY_OPCODES: ReadonlyMap<number, BinaryOpcodeSpec> = new Map<num
   [0x20, spec('sasl-list-mechs', 'sasl-list-mechs', NO_BODY)],
   [0x21, spec('sasl-auth', 'sasl-auth', SASL_SHAPE)],
   [0x22, spec('sasl-step', 'sasl-step', SASL_SHAPE)],
+  [0x60, spec('config-get', 'config-get', { extras: [0], key: 'optional', value: 'ignored' })],
 ]);

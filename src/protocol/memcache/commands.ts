@@ -52,6 +52,8 @@ export const MEMCACHE_TEXT_COMMANDS = {
   verbosity: { kind: 'verbosity', minArgs: 1, maxArgs: 2 },
   quit: { kind: 'quit', minArgs: 0, maxArgs: ANY },
   shutdown: { kind: 'shutdown', minArgs: 0, maxArgs: ANY },
+  /** ElastiCache's auto-discovery: `config get cluster` (not a memcached command). */
+  config: { kind: 'config', minArgs: 1, maxArgs: ANY },
 } as const satisfies Record<string, TextCommandSpec>;
 
 export type MemcacheTextCommandName = keyof typeof MEMCACHE_TEXT_COMMANDS;

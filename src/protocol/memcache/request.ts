@@ -71,6 +71,13 @@ export interface StatsRequest {
   args: string[];
 }
 
+/** ElastiCache's `config <verb> <key>`; only `config get cluster` is answered. */
+export interface ConfigRequest {
+  kind: 'config';
+  /** Tokens after `config`, latin1. */
+  args: string[];
+}
+
 export interface VersionRequest { kind: 'version' }
 export interface VerbosityRequest { kind: 'verbosity'; level: number; noreply: boolean }
 export interface QuitRequest { kind: 'quit' }
@@ -157,6 +164,7 @@ export type MemcacheTextRequest =
   | TouchRequest
   | FlushAllRequest
   | StatsRequest
+  | ConfigRequest
   | VersionRequest
   | VerbosityRequest
   | QuitRequest

@@ -169,6 +169,7 @@ export class MemcacheTextParser {
       touch: (_spec, name) => this.#touch(name),
       flush_all: (_spec, name) => this.#flushAll(name),
       stats: () => this.#stats(),
+      config: () => this.#config(),
       version: () => this.#handlers.onRequest({ kind: 'version' }),
       verbosity: (_spec, name) => this.#verbosity(name),
       quit: () => this.#quit(),
@@ -587,6 +588,12 @@ export class MemcacheTextParser {
     const args = new Array<string>(this.#nt - 1);
     for (let k = 1; k < this.#nt; k++) args[k - 1] = this.#line.toString('latin1', this.#ts[k]!, this.#te[k]!);
     this.#handlers.onRequest({ kind: 'stats', args });
+  }
+
+  #config(): void {
+    const args = new Array<string>(this.#nt - 1);
+    for (let k = 1; k < this.#nt; k++) args[k - 1] = this.#line.toString('latin1', this.#ts[k]!, this.#te[k]!);
+    this.#handlers.onRequest({ kind: 'config', args });
   }
 
   #quit(): void {

@@ -132,11 +132,20 @@ describe('MemcacheBinaryParser', () => {
     });
 
     it('answers an unknown opcode, skips its body and goes on', () => {
-      const bytes = packets({ op: 0x1b, ext: [[4, 1]], opaque: 1 }, { op: 0x60, key: 'cluster', value: 'xyz', opaque: 2 }, { op: 'noop', opaque: 3 });
+      const bytes = packets({ op: 0x1b, ext: [[4, 1]], opaque: 1 }, { op: 0x64, key: 'cluster', value: 'xyz', opaque: 2 }, { op: 'noop', opaque: 3 });
       expect(parse(bytes).map((e) => [e.op, e.opaque, e.fault])).toEqual([
         [0x1b, 1, 'unknown-command'],
-        [0x60, 2, 'unknown-command'],
+        [0x64, 2, 'unknown-command'],
         ['noop', 3, null],
+      ]);
+    });
+
+    it("reads ElastiCache's config get (0x60) with its key, skipping any body after it", () => {
+      const bytes = packets({ op: 0x60, key: 'cluster', opaque: 1 }, { op: 0x60, key: 'cluster', value: 'xyz', opaque: 2 }, { op: 'noop', opaque: 3 });
+      expect(parse(bytes).map((e) => [e.op, e.opaque, e.fault, e.key])).toEqual([
+        ['config-get', 1, null, 'cluster'],
+        ['config-get', 2, null, 'cluster'],
+        ['noop', 3, null, ''],
       ]);
     });
 

@@ -92,11 +92,12 @@ describe('MemcacheTextParser', () => {
   });
 
   describe('command table', () => {
-    it('recognises every command of the brief', () => {
+    it('recognises every command of the brief, plus ElastiCache config', () => {
       const names = Object.keys(MEMCACHE_TEXT_COMMANDS).sort();
       expect(names).toEqual(
-        ['add', 'append', 'bget', 'cas', 'decr', 'delete', 'flush_all', 'gat', 'gats', 'get', 'gets', 'incr', 'prepend', 'quit', 'replace', 'set', 'shutdown', 'stats', 'touch', 'verbosity', 'version'].sort(),
+        ['add', 'append', 'bget', 'cas', 'config', 'decr', 'delete', 'flush_all', 'gat', 'gats', 'get', 'gets', 'incr', 'prepend', 'quit', 'replace', 'set', 'shutdown', 'stats', 'touch', 'verbosity', 'version'].sort(),
       );
+      expect(parse('config get cluster\r\n')).toEqual([{ req: { kind: 'config', args: ['get', 'cluster'] } }]);
     });
 
     it('is case-sensitive: GET is an unknown command', () => {
