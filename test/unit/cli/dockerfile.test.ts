@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import { validate } from 'dockerfile-utils';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -53,6 +54,12 @@ async function withHttpServer(status: number, fn: (port: number, paths: string[]
 }
 
 describe('Dockerfile', () => {
+  it('passes the Dockerfile validator of the VS Code Docker tools (dockerfile-utils), which does catch mistakes', () => {
+    const problems = validate(DOCKERFILE).map((p) => `line ${p.range.start.line + 1}: ${p.message}`);
+    expect(problems).toEqual([]);
+    expect(validate('FROM node:22\nEXPOSE abc\nHEALTHCHECK --interval=xs CMD true\n')).toHaveLength(2);
+  });
+
   it('builds in one stage and runs in another, both node:22 slim', () => {
     expect(instruction('FROM')).toEqual(['node:22-bookworm-slim AS build', 'node:22-bookworm-slim AS runtime']);
     expect(DOCKERFILE).toMatch(/RUN npm ci\b/);
