@@ -39,9 +39,13 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-/** The growth a plateaued RSS may still show over the second half (allocator noise). */
+/**
+ * The growth a plateaued RSS may still show over the second half: glibc's
+ * per-thread malloc arenas keep pages a burst touched (a one-time step of up
+ * to ~20 MiB was seen in 60 s runs, flat afterwards); a leak keeps growing.
+ */
 export function plateauAllowance(rssBytes: number): number {
-  return Math.max(8 * MiB, rssBytes * 0.05);
+  return Math.max(24 * MiB, rssBytes * 0.1);
 }
 
 export function soakReport(r: SoakResult, args: Args, memoryMb: number): { text: string; plateau: boolean } {

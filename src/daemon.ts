@@ -12,6 +12,7 @@ import type { Config } from './config/config';
 import { Router, OpCode } from './router/router';
 import { Listener, type ListenAddress } from './server/listener';
 import { respSessionFactory } from './server/resp-session-factory';
+import { noteFlush, noteKeyWritten } from './server/resp-watch';
 import type { ServerContext, StatsEntries } from './server/server-context';
 import { loadTlsMaterial, type TlsServerOptions } from './server/tls-material';
 import { ServerStats } from './server/server-stats';
@@ -66,6 +67,8 @@ export class Daemon {
       onLog: (message) => this.logger.warn(message),
     });
     this.router = new Router(this.pool.shards);
+    // Redis WATCH hears of writes from every protocol, in the order they reach the shards.
+    this.router.writeObserver = { keyWritten: noteKeyWritten, flushed: noteFlush };
     const self = selfNode(config.listen, config.port);
     this.membership = new Membership(
       membershipSource(config, self),

@@ -268,15 +268,18 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
 }
 
 /**
- * RSS growth over the second half of the run: the last sample's RSS minus the
- * highest RSS seen up to the midpoint. A plateau keeps this near zero.
+ * RSS growth over the second half of the run: the median RSS of the last
+ * quarter minus the median of the second quarter. A leak grows steadily and
+ * shows; a single GC step or allocator burst (what peaks would catch) does not.
  */
 export function secondHalfGrowth(samples: readonly SoakSample[]): number {
-  if (samples.length < 4) return 0;
-  const mid = Math.floor(samples.length / 2);
-  const firstHalfPeak = Math.max(...samples.slice(0, mid).map((s) => s.rssBytes));
-  const lastHalfPeak = Math.max(...samples.slice(mid).map((s) => s.rssBytes));
-  return lastHalfPeak - firstHalfPeak;
+  if (samples.length < 8) return 0;
+  const q = Math.floor(samples.length / 4);
+  const median = (xs: SoakSample[]): number => {
+    const sorted = xs.map((s) => s.rssBytes).sort((a, b) => a - b);
+    return sorted[sorted.length >> 1]!;
+  };
+  return median(samples.slice(samples.length - q)) - median(samples.slice(q, 2 * q));
 }
 
 /**

@@ -25,8 +25,19 @@ export type StorageOpCode =
   | typeof OpCode.Prepend
   | typeof OpCode.Cas;
 
+/**
+ * Told of every op that may change a key, in submission order, before the
+ * shard runs it (Redis WATCH is built on this). Must be cheap: it runs per write.
+ */
+export interface WriteObserver {
+  keyWritten(key: Uint8Array): void;
+  flushed(): void;
+}
+
 export class Router {
   private readonly ring: HashRing;
+  /** Null unless something (WATCH) needs to hear of writes. */
+  writeObserver: WriteObserver | null = null;
   /** Scratch args for item ops: filled and copied into the batch within one call. */
   private readonly itemArgs = emptyItemOpArgs();
 
@@ -98,6 +109,8 @@ export class Router {
       args.recacheBelowSeconds = request.recacheBelowSeconds;
     }
     args.options = options;
+    // A read that touches or creates the item writes it.
+    if (request.touchExpiresAtMs !== null || request.vivifyExpiresAtMs !== null) this.writeObserver?.keyWritten(key);
     const cas = request.compareCas;
     this.keyedItemOp(OpCode.ItemRead, key, null, 0, request.touchExpiresAtMs ?? 0, u64Low(cas), u64High(cas), sink, tag);
   }
@@ -167,6 +180,7 @@ export class Router {
 
   /** Sends a key-less op to every shard; the sink gets one reply per shard, tagged with the shard index. */
   broadcast(opCode: typeof OpCode.FlushAll | typeof OpCode.Stats | typeof OpCode.ResetStats, expiresAtMs: number, sink: ReplySink): void {
+    if (opCode === OpCode.FlushAll) this.writeObserver?.flushed();
     for (let i = 0; i < this.shards.length; i++) {
       this.shards[i]!.enqueue(opCode, null, 0, null, 0, expiresAtMs, 0, 0, sink, i);
     }
@@ -198,6 +212,7 @@ export class Router {
     sink: ReplySink,
     tag: number,
   ): void {
+    if (opCode !== OpCode.ItemRead && opCode !== OpCode.ItemInfo) this.writeObserver?.keyWritten(key);
     const hash = hashBytes(key, 0, key.length);
     this.shards[this.ring.shardFor(hash)]!.enqueueItemOp(
       opCode,
@@ -225,6 +240,7 @@ export class Router {
     sink: ReplySink,
     tag: number,
   ): void {
+    if (opCode !== OpCode.Get) this.writeObserver?.keyWritten(key);
     const hash = hashBytes(key, 0, key.length);
     this.shards[this.ring.shardFor(hash)]!.enqueue(opCode, key, hash, value, clientFlags, expiresAtMs, argLow, argHigh, sink, tag);
   }

@@ -168,6 +168,11 @@ export class Connection implements ReplyOutput, DispatchGate {
     this.onProgress();
   }
 
+  /** Output accepted but not yet sent: the socket's buffer plus this turn's gathered replies. */
+  get unsentBytes(): number {
+    return this.socket.writableLength + this.outBytes;
+  }
+
   mayDispatch(): boolean {
     return (
       this.queue.pendingWeight < this.limits.maxInFlightOps &&

@@ -37,6 +37,7 @@ import { StoreStatus } from '../store/types';
 import { DATABASE_COUNT } from './resp-keyspace';
 import type { RespHandler, RespSession } from './resp-session';
 import type { RespClient } from './resp-server-state';
+import { noteFlush } from './resp-watch';
 import type { StatsEntries } from './server-context';
 
 /** The Redis release whose behaviour we follow; HELLO and INFO report it (clients pick features by it). */
@@ -48,8 +49,15 @@ const REPLICATION_ID = randomBytes(20).toString('hex');
 
 // ---- connection ----
 
+const SUBSCRIBED_PONG = bulkReply(Buffer.from('pong'));
+const EMPTY_BULK = bulkReply(Buffer.alloc(0));
+
 const ping: RespHandler = (session, args) => {
   if (args.length > 2) return session.replyError(wrongArityError('ping'));
+  // RESP2 subscribed clients get a two-element array: their reader only expects arrays.
+  if (session.protocolVersion === 2 && session.subscriptionCount > 0) {
+    return session.reply(Buffer.concat([Buffer.from('*2\r\n'), SUBSCRIBED_PONG, args.length === 2 ? bulkReply(args[1]!) : EMPTY_BULK]));
+  }
   session.reply(args.length === 2 ? bulkReply(args[1]!) : PONG_REPLY);
 };
 
@@ -132,6 +140,7 @@ const clusterOnly: RespHandler = (session) => session.replyError('ERR This insta
 const RESET_REPLY = simpleReply('RESET');
 
 const reset: RespHandler = (session) => {
+  session.forgetConnectionState();
   session.protocolVersion = 2;
   session.database = 0;
   session.name = null;
@@ -140,23 +149,37 @@ const reset: RespHandler = (session) => {
 
 // ---- CLIENT ----
 
+/** Redis's CLIENT LIST flags for what we track: P subscribed, x in MULTI, d a watched key changed, c closing. */
+function clientFlags(client: RespClient): string {
+  let flags = '';
+  if (client.channels.size + client.patterns.size > 0) flags += 'P';
+  if (client.transaction !== null) flags += 'x';
+  if (client.watchDirty) flags += 'd';
+  if (client.isClosed) flags += 'c';
+  return flags === '' ? 'N' : flags;
+}
+
+/** Redis's client types as CLIENT LIST TYPE and CLIENT KILL TYPE name them. */
+function clientType(client: RespClient): 'normal' | 'pubsub' {
+  return client.channels.size + client.patterns.size > 0 ? 'pubsub' : 'normal';
+}
+
 function clientLine(client: RespClient, nowMs: number): string {
   const name = client.name === null ? '' : client.name.toString('latin1');
   const fields: [string, string | number][] = [
     ['id', client.id],
-    // The session is not told the peer's address (see the report): left empty rather than invented.
-    ['addr', ''],
-    ['laddr', ''],
+    ['addr', client.addr],
+    ['laddr', client.laddr],
     ['fd', -1],
     ['name', name],
     ['age', Math.floor((nowMs - client.createdAtMs) / 1000)],
     ['idle', Math.floor((nowMs - client.lastCommandAtMs) / 1000)],
-    ['flags', 'N'],
+    ['flags', clientFlags(client)],
     ['db', client.database],
-    ['sub', 0],
-    ['psub', 0],
+    ['sub', client.channels.size],
+    ['psub', client.patterns.size],
     ['ssub', 0],
-    ['multi', -1],
+    ['multi', client.transaction === null ? -1 : client.transaction.commands.length],
     ['qbuf', 0],
     ['qbuf-free', 0],
     ['argv-mem', 0],
@@ -199,8 +222,9 @@ const clientList: RespHandler = (session, args) => {
   let i = 2;
   if (i < args.length && args[i]!.toString('latin1').toUpperCase() === 'TYPE' && args.length === 4) {
     const type = args[3]!.toString('latin1').toLowerCase();
-    if (type === 'pubsub' || type === 'master' || type === 'replica' || type === 'slave') clients = [];
-    else if (type !== 'normal') return session.replyError(`ERR Unknown client type '${args[3]!.toString('latin1')}'`);
+    if (type === 'master' || type === 'replica' || type === 'slave') clients = [];
+    else if (type === 'normal' || type === 'pubsub') clients = clients.filter((c) => clientType(c) === type);
+    else return session.replyError(`ERR Unknown client type '${args[3]!.toString('latin1')}'`);
     i = 4;
   } else if (i < args.length && args[i]!.toString('latin1').toUpperCase() === 'ID' && args.length > 3) {
     const ids = new Set<number>();
@@ -231,16 +255,28 @@ const clientSetinfo: RespHandler = (session, args) => {
 };
 
 /**
- * CLIENT KILL: the old `addr:port` form and the ID / SKIPME filters. The
- * session does not know peer addresses, so ADDR / LADDR filters match no
- * client and the old form answers "No such client".
+ * CLIENT KILL: the old `CLIENT KILL addr:port` form (+OK or "No such client")
+ * and the ID / TYPE / USER / ADDR / LADDR / SKIPME filters (a count). Other
+ * clients are closed at once; this client after its reply, as Redis does.
  */
 const clientKill: RespHandler = (session, args) => {
-  if (args.length === 3) return session.replyError(RespErrors.NO_SUCH_CLIENT);
+  const killOne = (client: RespClient): void => {
+    if (client === session) session.closeAfterReplies();
+    else client.kill();
+  };
+  if (args.length === 3) {
+    const addr = args[2]!.toString('latin1');
+    const target = session.state.clients.list().find((c) => c.addr === addr && !c.isClosed);
+    if (target === undefined) return session.replyError(RespErrors.NO_SUCH_CLIENT);
+    session.reply(OK_REPLY);
+    return killOne(target);
+  }
   if ((args.length - 2) % 2 !== 0) return session.replyError(RespErrors.SYNTAX);
   let id: number | null = null;
+  let addr: string | null = null;
+  let laddr: string | null = null;
+  let type: string | null = null;
   let skipMe = true;
-  let matchesNothing = false;
   for (let i = 2; i < args.length; i += 2) {
     const filter = args[i]!.toString('latin1').toUpperCase();
     const value = args[i + 1]!;
@@ -252,15 +288,14 @@ const clientKill: RespHandler = (session, args) => {
       const yesNo = value.toString('latin1').toLowerCase();
       if (yesNo !== 'yes' && yesNo !== 'no') return session.replyError(RespErrors.SYNTAX);
       skipMe = yesNo === 'yes';
-    } else if (filter === 'ADDR' || filter === 'LADDR') {
-      matchesNothing = true;
+    } else if (filter === 'ADDR') {
+      addr = value.toString('latin1');
+    } else if (filter === 'LADDR') {
+      laddr = value.toString('latin1');
     } else if (filter === 'TYPE') {
-      const type = value.toString('latin1').toLowerCase();
-      if (type !== 'normal') {
-        if (type !== 'pubsub' && type !== 'master' && type !== 'replica' && type !== 'slave') {
-          return session.replyError(`ERR Unknown client type '${value.toString('latin1')}'`);
-        }
-        matchesNothing = true;
+      type = value.toString('latin1').toLowerCase();
+      if (type !== 'normal' && type !== 'pubsub' && type !== 'master' && type !== 'replica' && type !== 'slave') {
+        return session.replyError(`ERR Unknown client type '${value.toString('latin1')}'`);
       }
     } else if (filter === 'USER') {
       if (value.toString('latin1') !== 'default') return session.replyError(`ERR No such user '${value.toString('latin1')}'`);
@@ -268,16 +303,17 @@ const clientKill: RespHandler = (session, args) => {
       return session.replyError(RespErrors.SYNTAX);
     }
   }
-  let killed = 0;
-  if (!matchesNothing) {
-    for (const client of session.state.clients.list()) {
-      if (id !== null && client.id !== id) continue;
-      if (skipMe && client.id === session.id) continue;
-      client.kill();
-      killed++;
-    }
-  }
-  session.reply(integerReply(killed));
+  const victims = session.state.clients.list().filter(
+    (c) =>
+      !c.isClosed &&
+      (id === null || c.id === id) &&
+      (addr === null || c.addr === addr) &&
+      (laddr === null || c.laddr === laddr) &&
+      (type === null || clientType(c) === type) &&
+      !(skipMe && c === session),
+  );
+  session.reply(integerReply(victims.length));
+  for (const client of victims) killOne(client);
 };
 
 // ---- COMMAND ----
@@ -476,8 +512,9 @@ function infoSections(session: RespSession, stats: Map<string, string>): InfoSec
         ['evicted_keys', stat('evictions')],
         ['keyspace_hits', stat('get_hits')],
         ['keyspace_misses', stat('get_misses')],
-        ['pubsub_channels', 0],
-        ['pubsub_patterns', 0],
+        ['pubsub_channels', session.state.pubsub.channelCount],
+        ['pubsub_patterns', session.state.pubsub.patternCount],
+        ['client_output_buffer_limit_disconnections', session.state.pubsub.outputLimitDisconnections],
         ['total_forks', 0],
       ],
     ],
@@ -555,8 +592,53 @@ interface ConfigParameter {
   /** The value CONFIG GET reports when not overridden by CONFIG SET. */
   initial: (session: RespSession) => string;
   check: ConfigCheck;
-  /** Turns an accepted value into what CONFIG GET reports (maxmemory 1mb → 1048576). */
-  normalize?: (value: string) => string;
+  /** Turns an accepted value into what CONFIG GET reports (maxmemory 1mb → 1048576), given the current one. */
+  normalize?: (value: string, current: string) => string;
+  /** Puts an accepted, normalized value into effect. */
+  apply?: (session: RespSession, value: string) => void;
+}
+
+const DEFAULT_OUTPUT_BUFFER_LIMITS = 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60';
+const OUTPUT_BUFFER_CLASSES = ['normal', 'slave', 'pubsub'];
+
+/** `class hard soft seconds` groups, with Redis's error texts. */
+const outputBufferLimitsCheck: ConfigCheck = (value) => {
+  const words = value.split(' ').filter((w) => w !== '');
+  if (words.length === 0 || words.length % 4 !== 0) return 'Wrong number of arguments in buffer limit configuration.';
+  for (let i = 0; i < words.length; i += 4) {
+    const clientClass = words[i]!.toLowerCase();
+    if (!OUTPUT_BUFFER_CLASSES.includes(clientClass) && clientClass !== 'replica') {
+      return 'Invalid client class specified in buffer limit configuration.';
+    }
+    if (parseMemory(words[i + 1]!) === null || parseMemory(words[i + 2]!) === null || !/^\d+$/.test(words[i + 3]!)) {
+      return 'Error in hard, soft or soft_seconds setting in buffer limit configuration.';
+    }
+  }
+  return null;
+};
+
+/** The groups given replace those classes in the current setting; the rest stay (Redis's CONFIG SET). */
+function mergeOutputBufferLimits(value: string, current: string): string {
+  const byClass = new Map<string, string>();
+  const set = (words: string[]): void => {
+    for (let i = 0; i + 3 < words.length; i += 4) {
+      const clientClass = words[i]!.toLowerCase() === 'replica' ? 'slave' : words[i]!.toLowerCase();
+      byClass.set(clientClass, `${parseMemory(words[i + 1]!)} ${parseMemory(words[i + 2]!)} ${Number(words[i + 3]!)}`);
+    }
+  };
+  set(current.split(' ').filter((w) => w !== ''));
+  set(value.split(' ').filter((w) => w !== ''));
+  return OUTPUT_BUFFER_CLASSES.map((c) => `${c} ${byClass.get(c)}`).join(' ');
+}
+
+function applyOutputBufferLimits(session: RespSession, value: string): void {
+  const words = value.split(' ');
+  const at = words.indexOf('pubsub');
+  session.state.pubsub.outputLimit = {
+    hardBytes: Number(words[at + 1]),
+    softBytes: Number(words[at + 2]),
+    softSeconds: Number(words[at + 3]),
+  };
 }
 
 const constant = (value: string) => () => value;
@@ -584,6 +666,15 @@ const CONFIG_PARAMETERS: ReadonlyMap<string, ConfigParameter> = new Map<string, 
   ],
   ['save', { initial: constant(''), check: (v) => (/^(\s*\d+\s+\d+)*\s*$/.test(v) ? null : 'Invalid save parameters') }],
   ['appendonly', { initial: constant('no'), check: yesNoCheck }],
+  [
+    'client-output-buffer-limit',
+    {
+      initial: constant(DEFAULT_OUTPUT_BUFFER_LIMITS),
+      check: outputBufferLimitsCheck,
+      normalize: mergeOutputBufferLimits,
+      apply: applyOutputBufferLimits,
+    },
+  ],
   ['databases', { initial: constant(String(DATABASE_COUNT)), check: IMMUTABLE }],
   ['cluster-enabled', { initial: constant('no'), check: IMMUTABLE }],
   ['port', { initial: (s) => String(s.context.config.redisPort), check: IMMUTABLE }],
@@ -630,9 +721,13 @@ const configSet: RespHandler = (session, args) => {
     const value = args[i + 1]!.toString('latin1');
     const problem = parameter.check(value);
     if (problem !== null) return session.replyError(configSetFailedError(name, problem));
-    accepted.set(name, parameter.normalize?.(value) ?? value);
+    const current = session.state.configOverrides.get(name) ?? parameter.initial(session);
+    accepted.set(name, parameter.normalize?.(value, current) ?? value);
   }
-  for (const [name, value] of accepted) session.state.configOverrides.set(name, value);
+  for (const [name, value] of accepted) {
+    session.state.configOverrides.set(name, value);
+    CONFIG_PARAMETERS.get(name)!.apply?.(session, value);
+  }
   session.reply(OK_REPLY);
 };
 
@@ -670,6 +765,7 @@ function flushModeValid(session: RespSession, args: Buffer[], index: number): bo
 const flush: RespHandler = (session, args) => {
   if (!flushModeValid(session, args, 1)) return;
   session.context.stats.cmdFlush++;
+  noteFlush();
   const slot = session.reserve();
   let waiting = session.router.shardCount;
   let failed = false;

@@ -1,10 +1,11 @@
 /**
  * What RESP connections of one daemon share: the client list (CLIENT ID /
- * LIST / KILL) and the CONFIG SET values. Kept per ServerContext, so two
+ * LIST / KILL), the pub/sub registry and the CONFIG SET values. Kept per ServerContext, so two
  * daemons in one process (tests) stay apart.
  *
  * May import server-context types only; knows nothing of sockets or shards.
  */
+import { PubSubRegistry } from './resp-pubsub';
 import type { ServerContext } from './server-context';
 
 /** What CLIENT LIST / INFO / KILL need from a connection. */
@@ -19,13 +20,22 @@ export interface RespClient {
   lastCommandAtMs: number;
   /** Full name of the last command (`client|list`), as CLIENT LIST's cmd= shows it. */
   lastCommand: string;
+  /** The peer's `ip:port` and the address it connected to (CLIENT LIST addr= / laddr=). */
+  readonly addr: string;
+  readonly laddr: string;
+  readonly channels: ReadonlyMap<string, Buffer>;
+  readonly patterns: ReadonlyMap<string, Buffer>;
+  /** A watched key was written since WATCH (EXEC will fail). */
+  readonly watchDirty: boolean;
+  /** The open MULTI's queued commands, or null outside MULTI. */
+  readonly transaction: { readonly commands: readonly unknown[] } | null;
   /** True once the connection is closed or closing. */
   readonly isClosed: boolean;
-  /** Closes the connection after the replies already owed (CLIENT KILL). */
+  /** Closes the connection at once, unsent replies dropped (CLIENT KILL by another client). */
   kill(): void;
 }
 
-/** Prune closed clients after this many registrations (sessions have no close hook). */
+/** Prune clients marked closed after this many registrations (closed connections also remove themselves). */
 const PRUNE_EVERY = 256;
 
 export class RespClientRegistry {
@@ -40,6 +50,11 @@ export class RespClientRegistry {
   add(client: RespClient): void {
     this.clients.set(client.id, client);
     if (++this.registrationsSincePrune >= PRUNE_EVERY) this.prune();
+  }
+
+  /** The connection closed. */
+  remove(client: RespClient): void {
+    this.clients.delete(client.id);
   }
 
   /** Open clients in id order. */
@@ -66,6 +81,7 @@ export class RespClientRegistry {
 
 export interface RespServerState {
   readonly clients: RespClientRegistry;
+  readonly pubsub: PubSubRegistry;
   /** CONFIG SET values that override what CONFIG GET derives from the daemon's config. */
   readonly configOverrides: Map<string, string>;
 }
@@ -75,7 +91,7 @@ const states = new WeakMap<ServerContext, RespServerState>();
 export function respServerState(context: ServerContext): RespServerState {
   let state = states.get(context);
   if (state === undefined) {
-    state = { clients: new RespClientRegistry(), configOverrides: new Map() };
+    state = { clients: new RespClientRegistry(), pubsub: new PubSubRegistry(), configOverrides: new Map() };
     states.set(context, state);
   }
   return state;

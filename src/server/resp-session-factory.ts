@@ -19,12 +19,12 @@ const BULK_LENGTH_MARGIN = 64 * 1024;
 const missing = missingHandlers(RESP_COMMANDS);
 if (missing.length > 0) throw new Error(`RESP commands without a handler: ${missing.join(', ')}`);
 
-export const respSessionFactory: SessionFactory = (_firstChunk, queue, gate, context) => {
+export const respSessionFactory: SessionFactory = (_firstChunk, queue, gate, context, peer) => {
   const maxBulkLength = context.config.maxItemSize + BULK_LENGTH_MARGIN;
   return new RespSession(queue, gate, context, {
     maxBulkLength,
     maxArguments: 1024 * 1024,
     // Room for an MSET of a few max-size values; Redis's own query-buffer limit is 1 GB.
     maxRequestBytes: Math.max(64 * 1024 * 1024, 4 * maxBulkLength),
-  });
+  }, peer);
 };

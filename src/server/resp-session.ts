@@ -6,8 +6,12 @@
  * memcached text session: when the connection has too much in flight, parsed
  * commands wait (errors too, to keep their place) until `resume()`.
  *
- * Per-connection state (protocol version, database, name) lives here; what
- * the connections share lives in resp-server-state.ts.
+ * Per-connection state (protocol version, database, name, open transaction,
+ * subscriptions) lives here; what the connections share lives in
+ * resp-server-state.ts. Before a handler runs, the session applies Redis's
+ * connection-state rules in Redis's order: unknown command, arity, RESP2
+ * subscribed mode (only (P)(UN)SUBSCRIBE, PING, QUIT, RESET), then MULTI
+ * queuing (a refused command fails the transaction).
  *
  * May import `src/protocol/resp`, the router and `src/server` modules; not
  * node:net (the Connection owns the socket), shards or the store.
@@ -29,11 +33,24 @@ import {
 } from '../protocol/resp/reply-encoder';
 import { RespRequestParser, type RespParserLimits } from '../protocol/resp/request-parser';
 import type { Router } from '../router/router';
-import type { DispatchGate, ProtocolSession } from './connection';
+import type { DispatchGate, PeerInfo, ProtocolSession } from './connection';
 import type { ReplyQueue, ReplySlot } from './reply-queue';
+import { PUBSUB_HANDLERS, type RenderedMessage, type Subscriber } from './resp-pubsub';
 import { CONNECTION_AND_SERVER_HANDLERS } from './resp-server-commands';
 import { respServerState, type RespClient, type RespServerState } from './resp-server-state';
 import { STRING_AND_KEY_HANDLERS } from './resp-string-commands';
+import {
+  execAbortedBecause,
+  ExecReplies,
+  GatheredSlot,
+  MAX_QUEUED_BYTES,
+  RUN_INSIDE_MULTI,
+  Transaction,
+  TRANSACTION_HANDLERS,
+  type QueuedCommand,
+  type ReplyTarget,
+} from './resp-transaction';
+import { unwatchAll, type Watcher } from './resp-watch';
 import type { ServerContext } from './server-context';
 
 /** Runs one command whose name, arity and subcommand were already checked. */
@@ -42,11 +59,36 @@ export type RespHandler = (session: RespSession, args: Buffer[]) => void;
 const HANDLERS: ReadonlyMap<string, RespHandler> = new Map([
   ...Object.entries(CONNECTION_AND_SERVER_HANDLERS),
   ...Object.entries(STRING_AND_KEY_HANDLERS),
+  ...Object.entries(PUBSUB_HANDLERS),
+  ...Object.entries(TRANSACTION_HANDLERS),
 ]);
+
+/**
+ * What the session may ask of its connection beyond the gate. `unsentBytes`
+ * measures a subscriber's backlog for the pub/sub output limits; `destroy`
+ * closes at once (CLIENT KILL, output limits), where waiting for the output
+ * to drain could wait forever. Connection provides both; when absent the
+ * limits cannot be measured and kills wait for the output to drain.
+ */
+export interface ConnectionControl {
+  readonly unsentBytes: number;
+  destroy(): void;
+}
+
+/** Commands RESP2 allows while subscribed (Redis's list). */
+const ALLOWED_WHILE_SUBSCRIBED: ReadonlySet<string> = new Set([
+  'ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset',
+]);
+
+function notAllowedWhileSubscribed(fullName: string): string {
+  return `ERR Can't execute '${fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`;
+}
+
+const QUEUED_REPLY = Buffer.from('+QUEUED\r\n');
 
 type ParsedEvent = { args: Buffer[]; error: null } | { args: null; error: string | null };
 
-export class RespSession implements ProtocolSession, RespClient {
+export class RespSession implements ProtocolSession, RespClient, Subscriber, Watcher {
   readonly router: Router;
   readonly state: RespServerState;
   readonly id: number;
@@ -58,6 +100,13 @@ export class RespSession implements ProtocolSession, RespClient {
   libVersion: Buffer | null = null;
   lastCommandAtMs = this.createdAtMs;
   lastCommand = 'NULL';
+  /** The open MULTI, or null. */
+  transaction: Transaction | null = null;
+  watchDirty = false;
+  readonly channels = new Map<string, Buffer>();
+  readonly patterns = new Map<string, Buffer>();
+  readonly addr: string;
+  readonly laddr: string;
 
   private readonly parser: RespRequestParser;
   /** Parsed commands waiting for the gate, in arrival order (protocol errors too). */
@@ -67,13 +116,21 @@ export class RespSession implements ProtocolSession, RespClient {
   private resuming = false;
   /** After QUIT, CLIENT KILL or a protocol error, Redis runs nothing more from this client. */
   private closing = false;
+  /** Where replies go: the queue, or the EXEC gathering them while it runs. */
+  private replies: ReplyTarget;
+  /** When the pub/sub backlog first went over the soft limit (0 = under it). */
+  private overSoftLimitSinceMs = 0;
 
   constructor(
     readonly queue: ReplyQueue,
-    private readonly gate: DispatchGate,
+    private readonly gate: DispatchGate & Partial<ConnectionControl>,
     readonly context: ServerContext,
     limits: RespParserLimits,
+    peer: PeerInfo = { remote: '', local: '', tls: false },
   ) {
+    this.replies = queue;
+    this.addr = peer.remote;
+    this.laddr = peer.local;
     this.router = context.router;
     this.state = respServerState(context);
     this.id = this.state.clients.allocateId();
@@ -119,42 +176,114 @@ export class RespSession implements ProtocolSession, RespClient {
     }
   }
 
+  /** CLIENT KILL by another client: close now, dropping unsent output, as Redis does. */
   kill(): void {
-    this.closeAfterReplies();
+    if (this.gate.destroy === undefined) return this.closeAfterReplies();
+    this.closing = true;
+    this.gate.destroy();
+  }
+
+  onClose(): void {
+    this.closing = true;
+    this.forgetConnectionState();
+    this.state.clients.remove(this);
+  }
+
+  /** Channels plus patterns: the count in every (un)subscribe confirmation. */
+  get subscriptionCount(): number {
+    return this.channels.size + this.patterns.size;
+  }
+
+  /** Leaves MULTI, WATCH and every subscription without replies (RESET, close). */
+  forgetConnectionState(): void {
+    this.transaction = null;
+    unwatchAll(this);
+    this.state.pubsub.dropSubscriber(this);
+  }
+
+  /**
+   * A published message for this subscriber, queued behind the replies it is
+   * already owed. Over Redis's pub/sub output limits (hard, or soft for too
+   * long) the subscriber is disconnected and counted.
+   */
+  deliverPubSub(message: RenderedMessage): void {
+    if (this.isClosed) return;
+    // `replies`, not the queue: a client publishing to itself inside EXEC gets the message inside EXEC's array, as from Redis.
+    this.replies.immediate(message.bytes(this.protocolVersion));
+    const backlog = this.gate.unsentBytes;
+    if (backlog === undefined) return;
+    const limit = this.state.pubsub.outputLimit;
+    let over = limit.hardBytes > 0 && backlog > limit.hardBytes;
+    if (!over && limit.softBytes > 0 && backlog > limit.softBytes) {
+      const now = Date.now();
+      if (this.overSoftLimitSinceMs === 0) this.overSoftLimitSinceMs = now;
+      over = now - this.overSoftLimitSinceMs > limit.softSeconds * 1000;
+    } else if (!over) {
+      this.overSoftLimitSinceMs = 0;
+    }
+    if (!over) return;
+    this.state.pubsub.outputLimitDisconnections++;
+    // Unsubscribe now: the socket's close event comes later, and more messages must not pile up meanwhile.
+    this.forgetConnectionState();
+    this.kill();
+  }
+
+  /**
+   * Runs EXEC's queued commands in one synchronous loop (see resp-transaction.ts
+   * for why this makes the transaction atomic) and replies with their replies
+   * as one array once all are complete.
+   */
+  runTransaction(commands: readonly QueuedCommand[]): void {
+    const slot = this.queue.reserve(1);
+    const header = Buffer.from(`*${commands.length}\r\n`);
+    const gathered = new ExecReplies((outputs) => this.queue.complete(slot, [header, ...outputs]));
+    this.replies = gathered;
+    try {
+      // Redis applies no connection-state rule (subscribed mode) to queued commands.
+      for (const command of commands) command.handler(this, command.args);
+    } finally {
+      this.replies = this.queue;
+    }
+    gathered.seal();
   }
 
   // ---- replies (handlers use these) ----
 
   /** A reply ready now (in order behind any pending one). */
   reply(bytes: Buffer): void {
-    this.queue.immediate(bytes);
+    this.replies.immediate(bytes);
   }
 
   replyValue(value: RespValue): void {
-    this.queue.immediate(encodeReply(value, this.protocolVersion));
+    this.replies.immediate(encodeReply(value, this.protocolVersion));
   }
 
   replyError(message: string): void {
-    this.queue.immediate(errorReply(message));
+    this.replies.immediate(errorReply(message));
   }
 
   /** `$-1` (RESP2) or `_` (RESP3). */
   replyNull(): void {
-    this.queue.immediate(nullReply(this.protocolVersion));
+    this.replies.immediate(nullReply(this.protocolVersion));
   }
 
   /** `*-1` (RESP2) or `_` (RESP3). */
   replyNullArray(): void {
-    this.queue.immediate(nullArrayReply(this.protocolVersion));
+    this.replies.immediate(nullArrayReply(this.protocolVersion));
   }
 
-  /** A slot for a reply that shards will complete; `weight` = ops it waits on. */
+  /**
+   * A slot for a reply that shards will complete; `weight` = ops it waits on.
+   * Complete it through `complete` of this session (inside EXEC the slot
+   * belongs to the EXEC's gathering, not to the queue).
+   */
   reserve(weight = 1): ReplySlot {
-    return this.queue.reserve(weight);
+    return this.replies.reserve(weight);
   }
 
   complete(slot: ReplySlot, bytes: Buffer): void {
-    this.queue.complete(slot, bytes);
+    if (slot instanceof GatheredSlot) slot.gathering.complete(slot, bytes);
+    else this.queue.complete(slot, bytes);
   }
 
   /** Closes after everything owed so far is written (QUIT, protocol errors, CLIENT KILL). */
@@ -178,33 +307,55 @@ export class RespSession implements ProtocolSession, RespClient {
   private execute(args: Buffer[]): void {
     if (this.closing || this.queue.isClosed) return;
     const spec = findCommand(args[0]!.toString('latin1'));
-    if (spec === undefined) return this.replyError(unknownCommandError(args[0]!, args.slice(1)));
+    if (spec === undefined) return this.refuse(null, unknownCommandError(args[0]!, args.slice(1)));
     const resolved = this.resolve(spec, args);
-    if (resolved === null) return;
+    if (typeof resolved === 'string') return this.refuse(spec.name, resolved);
+    if (this.protocolVersion === 2 && this.subscriptionCount > 0 && !ALLOWED_WHILE_SUBSCRIBED.has(spec.name)) {
+      return this.refuse(spec.name, notAllowedWhileSubscribed(resolved.name));
+    }
     this.lastCommandAtMs = Date.now();
     this.lastCommand = resolved.name;
-    const handler = HANDLERS.get(resolved.name);
-    if (handler === undefined) throw new Error(`no handler for RESP command ${resolved.name}`);
-    handler(this, args);
+    const transaction = this.transaction;
+    if (transaction !== null && !RUN_INSIDE_MULTI.has(spec.name)) {
+      transaction.add(this.handlerFor(resolved.name), args);
+      if (transaction.queuedBytes > MAX_QUEUED_BYTES) {
+        this.transaction = null;
+        return this.closeAfterReplies();
+      }
+      return this.reply(QUEUED_REPLY);
+    }
+    this.handlerFor(resolved.name)(this, args);
   }
 
-  /** The command or subcommand to run, or null after replying with Redis's arity / subcommand error. */
-  private resolve(spec: RespCommandSpec, args: Buffer[]): RespCommandSpec | null {
-    if (!arityAccepts(spec.arity, args.length)) {
-      this.replyError(wrongArityError(spec.name));
-      return null;
+  /**
+   * A command refused before running. Inside MULTI it fails the transaction.
+   * A refused EXEC (in MULTI or not) ends any transaction and names the
+   * reason in an EXECABORT, as Redis's execCommandAbort does.
+   */
+  private refuse(commandName: string | null, error: string): void {
+    if (commandName === 'exec') {
+      this.transaction = null;
+      unwatchAll(this);
+      return this.replyError(execAbortedBecause(error));
     }
+    if (this.transaction !== null) this.transaction.failed = true;
+    this.replyError(error);
+  }
+
+  private handlerFor(name: string): RespHandler {
+    const handler = HANDLERS.get(name);
+    if (handler === undefined) throw new Error(`no handler for RESP command ${name}`);
+    return handler;
+  }
+
+  /** The command or subcommand to run, or Redis's arity / subcommand error. */
+  private resolve(spec: RespCommandSpec, args: Buffer[]): RespCommandSpec | string {
+    if (!arityAccepts(spec.arity, args.length)) return wrongArityError(spec.name);
     // COMMAND alone is a command too; other containers need a subcommand (their arity says so).
     if (spec.subcommands === undefined || args.length === 1) return spec;
     const subcommand = findSubcommand(spec, args[1]!.toString('latin1'));
-    if (subcommand === undefined) {
-      this.replyError(unknownSubcommandError(args[1]!, spec.name));
-      return null;
-    }
-    if (!arityAccepts(subcommand.arity, args.length)) {
-      this.replyError(wrongArityError(subcommand.name));
-      return null;
-    }
+    if (subcommand === undefined) return unknownSubcommandError(args[1]!, spec.name);
+    if (!arityAccepts(subcommand.arity, args.length)) return wrongArityError(subcommand.name);
     return subcommand;
   }
 }

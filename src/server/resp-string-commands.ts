@@ -18,6 +18,9 @@
  * NX/XX/GT/LT (same), SETRANGE (read-modify-write in one op), MSETNX (atomic
  * across shards), KEYS/SCAN/RANDOMKEY (no key iteration op).
  *
+ * Every write tells the WATCH registry (`noteKeyWritten`) as it is queued,
+ * so the registry sees writes in the order the shards will run them.
+ *
  * May import `src/protocol/resp`, the router (ops, StoreStatus) and
  * `src/server`; not sockets, shard internals or the store itself.
  */
@@ -30,6 +33,7 @@ import { exceedsMemcachedItemSize } from './memcache-text-session';
 import type { ReplySlot } from './reply-queue';
 import { MAX_REDIS_KEY_LENGTH, storedKey } from './resp-keyspace';
 import type { RespHandler, RespSession } from './resp-session';
+import { noteKeyWritten } from './resp-watch';
 
 /** Status of a shard that died with the request (ShardClient fails pending ops with it). */
 const SHARD_FAILED_STATUS = 255;
@@ -223,6 +227,7 @@ function storeString(session: RespSession, rawKey: Buffer, value: Buffer, option
   if (!valueFits(session, key, value)) return session.replyError(RespErrors.STRING_TOO_LONG);
   const slot = session.reserve();
   const router = session.router;
+  noteKeyWritten(key);
   if (options.returnOld) {
     const sink = new GatherReply(2, true, ([old, written]) => {
       const error = anyFailed([old!, written!]) ? RespErrors.SHARD_FAILED : writeError(written!.status);
@@ -255,6 +260,7 @@ const setnx: RespHandler = (session, args) => {
   const value = args[2]!;
   if (!valueFits(session, key, value)) return session.replyError(RespErrors.STRING_TOO_LONG);
   const slot = session.reserve();
+  noteKeyWritten(key);
   session.router.store(OpCode.Add, key, value, 0, NEVER, 0, 0, {
     onShardReply: (_tag, reply) => {
       const error = writeError(reply.status);
@@ -303,6 +309,7 @@ const getex: RespHandler = (session, args) => {
     if (at === null) return;
     expiresAtMs = at;
   }
+  noteKeyWritten(key);
   session.router.getAndTouch(key, expiresAtMs, new BulkValueReply(session, session.reserve()), 0);
 };
 
@@ -363,6 +370,7 @@ const getdel: RespHandler = (session, args) => {
     const old = results[0]!.value;
     session.complete(slot, old === null ? nullReply(session.protocolVersion) : bulkReply(old));
   });
+  noteKeyWritten(key);
   session.router.get(key, sink, 0);
   session.router.delete(key, sink, 1);
 };
@@ -397,7 +405,10 @@ const mset: RespHandler = (session, args) => {
     }
     session.complete(slot, OK_REPLY);
   });
-  for (let i = 0; i < pairs.length; i++) session.router.store(OpCode.Set, pairs[i]![0], pairs[i]![1], 0, NEVER, 0, 0, sink, i);
+  for (let i = 0; i < pairs.length; i++) {
+    noteKeyWritten(pairs[i]![0]);
+    session.router.store(OpCode.Set, pairs[i]![0], pairs[i]![1], 0, NEVER, 0, 0, sink, i);
+  }
 };
 
 /**
@@ -421,6 +432,7 @@ const append: RespHandler = (session, args) => {
     session.complete(slot, errorReply(writeError(refusal) ?? RespErrors.SHARD_FAILED));
   });
   const router = session.router;
+  noteKeyWritten(key);
   router.store(OpCode.Append, key, value, 0, NEVER, 0, 0, sink, 0);
   router.store(OpCode.Add, key, value, 0, NEVER, 0, 0, sink, 1);
   router.get(key, sink, 2);
@@ -456,7 +468,11 @@ function countFound(session: RespSession, args: Buffer[], op: (s: RespSession) =
   for (let i = 0; i < keys.length; i++) run(keys[i]!, sink, i);
 }
 
-const del: RespHandler = (session, args) => countFound(session, args, (s) => (k, sink, t) => s.router.delete(k, sink, t));
+const del: RespHandler = (session, args) =>
+  countFound(session, args, (s) => (k, sink, t) => {
+    noteKeyWritten(k);
+    s.router.delete(k, sink, t);
+  });
 // Redis's TOUCH only updates the last access time: a get does that (LRU bump) and tells whether the key exists.
 const existsOrTouch: RespHandler = (session, args) => countFound(session, args, (s) => (k, sink, t) => s.router.get(k, sink, t));
 
@@ -479,6 +495,7 @@ function expireCommand(commandName: string, unitMs: 1000 | 1, relative: boolean)
         else session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
       },
     };
+    noteKeyWritten(key);
     if (expiresAtMs <= Date.now()) session.router.delete(key, sink, 0);
     else session.router.touch(key, expiresAtMs, sink, 0);
   };

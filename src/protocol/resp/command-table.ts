@@ -48,7 +48,8 @@ const ONE_KEY: [number, number, number] = [1, 1, 1];
 const ALL_KEYS: [number, number, number] = [1, -1, 1];
 
 function sub(parent: string, name: string, arity: number, flags: string[], summary: string, since: string): RespCommandSpec {
-  return command(`${parent}|${name}`, arity, flags, NO_KEYS, parent === 'client' ? 'connection' : 'server', since, summary);
+  const group = parent === 'client' ? 'connection' : parent === 'pubsub' ? 'pubsub' : 'server';
+  return command(`${parent}|${name}`, arity, flags, NO_KEYS, group, since, summary);
 }
 
 const LOADING_STALE = ['loading', 'stale'];
@@ -102,6 +103,25 @@ export const RESP_COMMANDS: readonly RespCommandSpec[] = [
   command('script', -2, [], NO_KEYS, 'scripting', '2.6.0', 'A container for Lua scripts management commands.', [
     sub('script', 'flush', -2, ['noscript'], 'Removes all server-side Lua scripts from the script cache.', '2.6.0'),
   ]),
+
+  // Pub/Sub (main thread only; nothing is stored)
+  command('subscribe', -2, ['pubsub', 'noscript', ...LOADING_STALE], NO_KEYS, 'pubsub', '2.0.0', 'Listens for messages published to channels.'),
+  command('unsubscribe', -1, ['pubsub', 'noscript', ...LOADING_STALE], NO_KEYS, 'pubsub', '2.0.0', 'Stops listening to messages posted to channels.'),
+  command('psubscribe', -2, ['pubsub', 'noscript', ...LOADING_STALE], NO_KEYS, 'pubsub', '2.0.0', 'Listens for messages published to channels that match one or more patterns.'),
+  command('punsubscribe', -1, ['pubsub', 'noscript', ...LOADING_STALE], NO_KEYS, 'pubsub', '2.0.0', 'Stops listening to messages published to channels that match one or more patterns.'),
+  command('publish', 3, ['pubsub', ...LOADING_STALE, 'fast', 'may_replicate'], NO_KEYS, 'pubsub', '2.0.0', 'Posts a message to a channel.'),
+  command('pubsub', -2, [], NO_KEYS, 'pubsub', '2.8.0', 'A container for Pub/Sub commands.', [
+    sub('pubsub', 'channels', -2, ['pubsub', ...LOADING_STALE], 'Returns the active channels.', '2.8.0'),
+    sub('pubsub', 'numsub', -2, ['pubsub', ...LOADING_STALE], 'Returns a count of subscribers to channels.', '2.8.0'),
+    sub('pubsub', 'numpat', 2, ['pubsub', ...LOADING_STALE], 'Returns a count of unique pattern subscriptions.', '2.8.0'),
+  ]),
+
+  // Transactions
+  command('multi', 1, ['noscript', ...LOADING_STALE, 'fast', 'allow_busy'], NO_KEYS, 'transactions', '1.2.0', 'Starts a transaction.'),
+  command('exec', 1, ['noscript', ...LOADING_STALE, 'skip_slowlog'], NO_KEYS, 'transactions', '1.2.0', 'Executes all commands in a transaction.'),
+  command('discard', 1, ['noscript', ...LOADING_STALE, 'fast', 'allow_busy'], NO_KEYS, 'transactions', '2.0.0', 'Discards a transaction.'),
+  command('watch', -2, ['noscript', ...LOADING_STALE, 'fast', 'allow_busy'], ALL_KEYS, 'transactions', '2.2.0', 'Monitors changes to keys to determine the execution of a transaction.'),
+  command('unwatch', 1, ['noscript', ...LOADING_STALE, 'fast', 'allow_busy'], NO_KEYS, 'transactions', '2.2.0', 'Forgets about watched keys of a transaction.'),
 
   // Strings
   command('get', 2, ['readonly', 'fast'], ONE_KEY, 'string', '1.0.0', 'Returns the string value of a key.'),
@@ -169,6 +189,8 @@ export function aclCategories(spec: RespCommandSpec): string[] {
   if (spec.group === 'generic') categories.add('@keyspace');
   if (spec.group === 'connection') categories.add('@connection');
   if (spec.group === 'scripting') categories.add('@scripting');
+  if (spec.group === 'pubsub') categories.add('@pubsub');
+  if (spec.group === 'transactions') categories.add('@transaction');
   if (spec.flags.includes('readonly')) categories.add('@read');
   if (spec.flags.includes('write')) categories.add('@write');
   if (spec.flags.includes('admin')) categories.add('@admin').add('@dangerous');
