@@ -47,6 +47,8 @@ interface Args {
   list: boolean;
   quick: boolean;
   out: string | null;
+  /** Extra flags for shardcache in every group (e.g. `-t 1` to compare shard counts). */
+  shardcacheArgs: string[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -64,6 +66,7 @@ function parseArgs(argv: string[]): Args {
     list: false,
     quick,
     out: null,
+    shardcacheArgs: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -83,6 +86,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--quick') args.quick = true;
     else if (a === '--list') args.list = true;
     else if (a === '--out') args.out = argv[++i] ?? null;
+    else if (a === '--shardcache-args') args.shardcacheArgs = (argv[++i] ?? '').split(' ').filter((s) => s !== '');
     else if (a === '--scenario' || a === '--scenarios') args.scenarios = (argv[++i] ?? '').split(',').filter((s) => s !== '');
     else throw new Error(`unknown argument ${a} (see --list and bench/README.md)`);
   }
@@ -357,9 +361,12 @@ function human(n: number): string {
   return String(Math.round(n));
 }
 
+/** --shardcache-args, appended to every group's shardcache flags (set once in main). */
+let extraShardcacheArgs: string[] = [];
+
 async function startPair(group: ServerGroup): Promise<ServerUnderTest[]> {
   const resp = group.redis !== undefined;
-  const shardcache = await startShardcache(group.shardcache, resp);
+  const shardcache = await startShardcache([...group.shardcache, ...extraShardcacheArgs], resp);
   const peer = resp ? await startRedis(group.redis!) : await startMemcached(group.memcached ?? []);
   return [shardcache, ...(peer === null ? [] : [peer])];
 }
@@ -756,6 +763,7 @@ async function main(): Promise<void> {
     return;
   }
   const startedAt = Date.now();
+  extraShardcacheArgs = args.shardcacheArgs;
   const chosen = selectScenarios(args);
   const date = new Date().toISOString().slice(0, 10);
   const outName = args.out ?? (args.quick ? `${date}-quick` : args.scenarios !== null || args.skipMemory ? `${date}-partial` : date);
@@ -765,7 +773,7 @@ async function main(): Promise<void> {
     `# shardcache bench ${new Date().toISOString()}${args.quick ? ' (quick)' : ''}`,
     '',
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${memcachedVersion()}; ${redisVersion()}; memaslap ${memaslap === null ? 'not installed' : memaslap}.`,
-    `Load: our generator (bench/lib/loadgen.ts), 1 client thread, ${args.connections} active connections, ${args.seconds} s per run, ${args.rounds} alternating round(s) (shardcache, memcached, shardcache, …), medians; shardcache (node ${shardcacheNodeFlags().join(' ')} dist/src/main.js) with default threads (${os.availableParallelism()}), memcached -t 2; both -m 1024 unless the preset says otherwise. Presets: ${chosen.map((s) => s.id).join(', ')}.`,
+    `Load: our generator (bench/lib/loadgen.ts), 1 client thread, ${args.connections} active connections, ${args.seconds} s per run, ${args.rounds} alternating round(s) (shardcache, memcached, shardcache, …), medians; shardcache (node ${shardcacheNodeFlags().join(' ')} dist/src/main.js) with ${args.shardcacheArgs.length > 0 ? `extra flags \`${args.shardcacheArgs.join(' ')}\`` : `default threads (${os.availableParallelism()})`}, memcached -t 2; both -m 1024 unless the preset says otherwise. Presets: ${chosen.map((s) => s.id).join(', ')}.`,
     '',
   ];
 
