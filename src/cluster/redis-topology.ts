@@ -46,19 +46,26 @@ export interface TopologyNode extends ClusterNode {
   /** 40 hex characters, the same on every node: derived from host:port. */
   readonly id: string;
   readonly slots: SlotRange;
+  /** Where the node serves RESP: its memcached `port` plus the offset every member shares. */
+  readonly redisPort: number;
 }
 
 export function nodeId(node: ClusterNode): string {
   return createHash('sha1').update(`${node.host}:${node.port}`).digest('hex');
 }
 
-/** Node i of n (sorted) owns slots [⌊i·16384/n⌋, ⌊(i+1)·16384/n⌋ − 1]. */
-export function topology(nodes: readonly ClusterNode[]): TopologyNode[] {
+/**
+ * Node i of n (sorted) owns slots [⌊i·16384/n⌋, ⌊(i+1)·16384/n⌋ − 1]. The
+ * membership lists memcached ports; every member serves RESP at the same
+ * `redisPortOffset` from its memcached port, so no second list is needed.
+ */
+export function topology(nodes: readonly ClusterNode[], redisPortOffset = 0): TopologyNode[] {
   const n = nodes.length;
   return nodes.map((node, i) => ({
     ...node,
     id: nodeId(node),
     slots: { start: Math.floor((i * SLOT_COUNT) / n), end: Math.floor(((i + 1) * SLOT_COUNT) / n) - 1 },
+    redisPort: node.port + redisPortOffset,
   }));
 }
 
@@ -79,20 +86,22 @@ export function endpointOf(node: ClusterNode): string {
   return node.ip !== '' ? node.ip : node.host;
 }
 
-/** CLUSTER NODES: one line per node, `myself,master` for this one; the bus port is the data port + 10000 as in Redis. */
-export function clusterNodesText(nodes: readonly TopologyNode[], self: ClusterNode, epoch: number): string {
+/**
+ * CLUSTER NODES: one line per node, `myself,master` for the node whose id is
+ * `selfId`; the bus port is the data (RESP) port + 10000 as in Redis.
+ */
+export function clusterNodesText(nodes: readonly TopologyNode[], selfId: string | null, epoch: number): string {
   return nodes
     .map((n) => {
-      const flags = n.host === self.host && n.port === self.port ? 'myself,master' : 'master';
-      return `${n.id} ${endpointOf(n)}:${n.port}@${n.port + 10000},${n.host} ${flags} - 0 0 ${epoch} connected ${n.slots.start}-${n.slots.end}\n`;
+      const flags = n.id === selfId ? 'myself,master' : 'master';
+      return `${n.id} ${endpointOf(n)}:${n.redisPort}@${n.redisPort + 10000},${n.host} ${flags} - 0 0 ${epoch} connected ${n.slots.start}-${n.slots.end}\n`;
     })
     .join('');
 }
 
-/** CLUSTER INFO: the fields clients and tools read. */
+/** CLUSTER INFO: Redis 7.0's fields in its order (7.0 lists no cluster_enabled here; INFO does). */
 export function clusterInfoText(nodes: readonly TopologyNode[], epoch: number): string {
   const fields: [string, string | number][] = [
-    ['cluster_enabled', 1],
     ['cluster_state', 'ok'],
     ['cluster_slots_assigned', SLOT_COUNT],
     ['cluster_slots_ok', SLOT_COUNT],
@@ -102,6 +111,10 @@ export function clusterInfoText(nodes: readonly TopologyNode[], epoch: number): 
     ['cluster_size', nodes.length],
     ['cluster_current_epoch', epoch],
     ['cluster_my_epoch', epoch],
+    // No cluster bus: nothing is exchanged between nodes.
+    ['cluster_stats_messages_sent', 0],
+    ['cluster_stats_messages_received', 0],
+    ['total_cluster_links_buffer_limit_exceeded', 0],
   ];
   return fields.map(([k, v]) => `${k}:${v}\r\n`).join('');
 }

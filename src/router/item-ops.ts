@@ -17,7 +17,9 @@
 import type { ReplyBatchReader } from '../shard/batch-codec';
 import { ItemInfoBit, WriteMode } from '../shard/messages';
 
-export { StoreStatus } from '../store/types';
+import type { ExpireCondition } from '../store/types';
+
+export { ExpireCondition, StoreStatus } from '../store/types';
 export { ItemInfoBit, WriteMode } from '../shard/messages';
 
 /** What a ReplySink receives: valid only during onShardReply (copy what you keep). */
@@ -36,6 +38,12 @@ export interface ItemReadRequest {
   noBump: boolean;
   /** New absolute expiry on a hit (mg `T`, binary gat/touch); null = leave it. */
   touchExpiresAtMs: number | null;
+  /**
+   * With touchExpiresAtMs: apply the touch only when this holds for the item's current expiry
+   * (Redis EXPIRE NX/XX/GT/LT); when it does not, the reply is NotStored and nothing changes.
+   * Absent = always.
+   */
+  touchCondition?: ExpireCondition;
   /** On a miss, create an empty item with this expiry and win the recache (mg `N`); null = no. */
   vivifyExpiresAtMs: number | null;
   /**
@@ -80,6 +88,8 @@ export interface ItemWriteRequest {
   invalidate: boolean;
   /** Append/Prepend on a miss: create the item from `value` with this expiry (ms `N`); null = NotStored. */
   vivifyExpiresAtMs: number | null;
+  /** Set/Add/Replace: an existing item keeps its expiry; expiresAtMs applies to a new one (Redis SET KEEPTTL). Absent = no. */
+  keepExpiry?: boolean;
 }
 
 /**
@@ -161,6 +171,11 @@ export function replyValue(reply: ShardReply): Uint8Array {
 /** Remaining TTL in seconds, -1 = never (meta `t`, me `exp`). */
 export function replyTtlSeconds(reply: ShardReply): number {
   return reply.itemTtlSeconds;
+}
+
+/** Absolute expiry in unix ms after this op, 0 = never (Redis PTTL, PEXPIRETIME). */
+export function replyExpiresAtMs(reply: ShardReply): number {
+  return reply.itemExpiresAtMs;
 }
 
 /** Seconds since last access before this op (meta `l`, me `la`). */

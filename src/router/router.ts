@@ -109,6 +109,7 @@ export class Router {
       args.recacheBelowSeconds = request.recacheBelowSeconds;
     }
     args.options = options;
+    args.mode = request.touchCondition ?? 0;
     // A read that touches or creates the item writes it.
     if (request.touchExpiresAtMs !== null || request.vivifyExpiresAtMs !== null) this.writeObserver?.keyWritten(key);
     const cas = request.compareCas;
@@ -128,6 +129,7 @@ export class Router {
       options |= ItemOption.Vivify;
       args.secondExpiresAtMs = request.vivifyExpiresAtMs;
     }
+    if (request.keepExpiry === true) options |= ItemOption.KeepExpiry;
     args.options = options;
     const cas = request.compareCas;
     this.keyedItemOp(OpCode.ItemWrite, key, request.value, request.clientFlags, request.expiresAtMs, u64Low(cas), u64High(cas), sink, tag);
@@ -167,6 +169,41 @@ export class Router {
     args.initialHigh = u64High(request.initial);
     const cas = request.compareCas;
     this.keyedItemOp(OpCode.Arithmetic, key, null, 0, request.touchExpiresAtMs ?? 0, u64Low(cas), u64High(cas), sink, tag);
+  }
+
+  /**
+   * Redis INCRBY/DECRBY: adds a signed int64 delta; a missing key counts as 0 and is created.
+   * Reply: Ok (value = new decimal value, item info) | NonNumeric | Overflow | NoMemory.
+   */
+  signedIncrement(key: Uint8Array, delta: bigint, sink: ReplySink, tag: number): void {
+    const args = this.resetItemArgs(0n);
+    // Increment is set for counting only (incr_hits / decr_hits in stats).
+    args.options = ItemOption.Signed | (delta >= 0n ? ItemOption.Increment : 0);
+    const asUnsigned = BigInt.asUintN(64, delta);
+    args.deltaLow = u64Low(asUnsigned);
+    args.deltaHigh = u64High(asUnsigned);
+    this.keyedItemOp(OpCode.Arithmetic, key, null, 0, 0, 0, 0, sink, tag);
+  }
+
+  /**
+   * Redis SETRANGE: writes `patch` at byte `offset` (zero-padded), keeping flags and expiry.
+   * Reply: Stored | Ok (empty patch, key exists) | NotFound (empty patch, key missing) | TooLarge |
+   * NoMemory; item info (valueSize = the value's length) on Stored and Ok.
+   */
+  setRange(key: Uint8Array, offset: number, patch: Uint8Array, sink: ReplySink, tag: number): void {
+    const args = this.resetItemArgs(0n);
+    args.deltaLow = offset % 2 ** 32;
+    args.deltaHigh = Math.floor(offset / 2 ** 32);
+    this.keyedItemOp(OpCode.SetRange, key, patch, 0, 0, 0, 0, sink, tag);
+  }
+
+  /**
+   * Redis INCRBYFLOAT: adds the float `increment` (its text) in the shard; a missing key counts as 0.
+   * Reply: Ok (value = the new text, item info) | NonNumeric | Overflow (infinite or NaN) | NoMemory.
+   */
+  floatIncrement(key: Uint8Array, increment: Uint8Array, sink: ReplySink, tag: number): void {
+    this.resetItemArgs(0n);
+    this.keyedItemOp(OpCode.FloatIncrement, key, increment, 0, 0, 0, 0, sink, tag);
   }
 
   /**

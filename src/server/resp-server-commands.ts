@@ -34,6 +34,7 @@ import { globMatches } from '../protocol/resp/glob';
 import { argToInt64 } from '../protocol/resp/strict-integer';
 import { OpCode, type ReplySink } from '../router/router';
 import { StoreStatus } from '../store/types';
+import { SELECT_IN_CLUSTER_ERROR } from './resp-cluster';
 import { DATABASE_COUNT } from './resp-keyspace';
 import type { RespHandler, RespSession } from './resp-session';
 import type { RespClient } from './resp-server-state';
@@ -80,7 +81,7 @@ function helloReply(session: RespSession): RespValue {
     ['version', resp.bulk(REDIS_COMPAT_VERSION)],
     ['proto', resp.integer(session.protocolVersion)],
     ['id', resp.integer(session.id)],
-    ['mode', resp.bulk('standalone')],
+    ['mode', resp.bulk(session.context.config.redisCluster ? 'cluster' : 'standalone')],
     ['role', resp.bulk('master')],
     ['modules', resp.array([])],
   ]);
@@ -129,13 +130,12 @@ const auth: RespHandler = (session, args) => {
 const select: RespHandler = (session, args) => {
   const index = argToInt64(args[1]!);
   if (index === null || index > 2147483647n || index < -2147483648n) return session.replyError(RespErrors.NOT_AN_INTEGER);
+  // Redis Cluster has database 0 only, and checks this before the range.
+  if (session.context.config.redisCluster && index !== 0n) return session.replyError(SELECT_IN_CLUSTER_ERROR);
   if (index < 0n || index >= BigInt(DATABASE_COUNT)) return session.replyError(RespErrors.DB_INDEX_OUT_OF_RANGE);
   session.database = Number(index);
   session.reply(OK_REPLY);
 };
-
-/** READONLY / READWRITE (cluster clients send them): what a standalone Redis answers. */
-const clusterOnly: RespHandler = (session) => session.replyError('ERR This instance has cluster support disabled');
 
 const RESET_REPLY = simpleReply('RESET');
 
@@ -438,7 +438,7 @@ function infoSections(session: RespSession, stats: Map<string, string>): InfoSec
         ['redis_git_sha1', '00000000'],
         ['redis_git_dirty', 0],
         ['redis_build_id', '0'],
-        ['redis_mode', 'standalone'],
+        ['redis_mode', session.context.config.redisCluster ? 'cluster' : 'standalone'],
         ['os', `${os.type()} ${os.release()} ${os.arch()}`],
         ['arch_bits', 64],
         ['multiplexing_api', 'epoll'],
@@ -537,7 +537,7 @@ function infoSections(session: RespSession, stats: Map<string, string>): InfoSec
     ],
     ['Modules', []],
     ['Errorstats', []],
-    ['Cluster', [['cluster_enabled', 0]]],
+    ['Cluster', [['cluster_enabled', session.context.config.redisCluster ? 1 : 0]]],
     // Item counts cover every database: per-database counts and TTLs are not kept by the store.
     ['Keyspace', curItems > 0 ? [['db0', `keys=${curItems},expires=0,avg_ttl=0`]] : []],
   ];
@@ -676,7 +676,7 @@ const CONFIG_PARAMETERS: ReadonlyMap<string, ConfigParameter> = new Map<string, 
     },
   ],
   ['databases', { initial: constant(String(DATABASE_COUNT)), check: IMMUTABLE }],
-  ['cluster-enabled', { initial: constant('no'), check: IMMUTABLE }],
+  ['cluster-enabled', { initial: (s) => (s.context.config.redisCluster ? 'yes' : 'no'), check: IMMUTABLE }],
   ['port', { initial: (s) => String(s.context.config.redisPort), check: IMMUTABLE }],
   ['bind', { initial: (s) => s.context.config.listen.join(' '), check: IMMUTABLE }],
   ['maxclients', { initial: (s) => String(s.context.config.connLimit), check: IMMUTABLE }],
@@ -822,8 +822,6 @@ export const CONNECTION_AND_SERVER_HANDLERS: Record<string, RespHandler> = {
   auth,
   select,
   reset,
-  readonly: clusterOnly,
-  readwrite: clusterOnly,
   'client|setname': clientSetname,
   'client|getname': clientGetname,
   'client|id': clientId,

@@ -35,6 +35,7 @@ import { RespRequestParser, type RespParserLimits } from '../protocol/resp/reque
 import type { Router } from '../router/router';
 import type { DispatchGate, PeerInfo, ProtocolSession } from './connection';
 import type { ReplyQueue, ReplySlot } from './reply-queue';
+import { CLUSTER_HANDLERS, commandSlot, CROSSSLOT_ERROR, redirectFor } from './resp-cluster';
 import { PUBSUB_HANDLERS, type RenderedMessage, type Subscriber } from './resp-pubsub';
 import { CONNECTION_AND_SERVER_HANDLERS } from './resp-server-commands';
 import { respServerState, type RespClient, type RespServerState } from './resp-server-state';
@@ -61,6 +62,7 @@ const HANDLERS: ReadonlyMap<string, RespHandler> = new Map([
   ...Object.entries(STRING_AND_KEY_HANDLERS),
   ...Object.entries(PUBSUB_HANDLERS),
   ...Object.entries(TRANSACTION_HANDLERS),
+  ...Object.entries(CLUSTER_HANDLERS),
 ]);
 
 /**
@@ -310,6 +312,7 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
     if (spec === undefined) return this.refuse(null, unknownCommandError(args[0]!, args.slice(1)));
     const resolved = this.resolve(spec, args);
     if (typeof resolved === 'string') return this.refuse(spec.name, resolved);
+    if (this.context.config.redisCluster && !this.routedHere(resolved, args)) return;
     if (this.protocolVersion === 2 && this.subscriptionCount > 0 && !ALLOWED_WHILE_SUBSCRIBED.has(spec.name)) {
       return this.refuse(spec.name, notAllowedWhileSubscribed(resolved.name));
     }
@@ -325,6 +328,43 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
       return this.reply(QUEUED_REPLY);
     }
     this.handlerFor(resolved.name)(this, args);
+  }
+
+  /**
+   * --redis-cluster, in Redis's order (after arity, before subscribed mode and
+   * queuing): a command's keys must share a slot this node owns, else
+   * CROSSSLOT or MOVED, which inside MULTI fails the transaction. EXEC checks
+   * the queued commands' keys together; refused, it drops the transaction
+   * and answers the bare error (no EXECABORT), as Redis does. Inside MULTI
+   * each queued command's slot is remembered for that check.
+   */
+  private routedHere(spec: RespCommandSpec, args: Buffer[]): boolean {
+    const transaction = this.transaction;
+    if (spec.name === 'exec' && transaction !== null) {
+      const error = this.clusterError(transaction.keySlot);
+      if (error === null) return true;
+      this.transaction = null;
+      unwatchAll(this);
+      this.replyError(error);
+      return false;
+    }
+    const slot = commandSlot(spec, args);
+    const error = this.clusterError(slot);
+    if (error !== null) {
+      this.refuse(spec.name, error);
+      return false;
+    }
+    if (transaction !== null && slot !== null && !RUN_INSIDE_MULTI.has(spec.name)) {
+      if (transaction.keySlot === null) transaction.keySlot = slot;
+      else if (transaction.keySlot !== slot) transaction.keySlot = 'crossslot';
+    }
+    return true;
+  }
+
+  private clusterError(slot: number | 'crossslot' | null): string | null {
+    if (slot === null) return null;
+    if (slot === 'crossslot') return CROSSSLOT_ERROR;
+    return redirectFor(this.context, slot);
   }
 
   /**

@@ -11,12 +11,14 @@
  * reply before sending the next: a second round trip would let the
  * pipeline's later commands overtake it.
  *
- * Left out until the store can do them the Redis way (they are not in the
- * command table, so clients get Redis's unknown-command error): the
- * INCR/DECR family and INCRBYFLOAT (signed 64-bit, missing = 0), TTL/PTTL
- * and PERSIST (need the remaining TTL in ms), SET KEEPTTL and EXPIRE
- * NX/XX/GT/LT (same), SETRANGE (read-modify-write in one op), MSETNX (atomic
- * across shards), KEYS/SCAN/RANDOMKEY (no key iteration op).
+ * INCR/DECR/INCRBY/DECRBY are one signed-arithmetic op in the shard
+ * (read-modify-write of a signed 64-bit value, missing = 0, expiry kept);
+ * INCRBYFLOAT, SETRANGE and EXPIRE's NX/XX/GT/LT are single shard ops too.
+ *
+ * Left out (not in the command table, so clients get Redis's
+ * unknown-command error): MSETNX, which must read every key before writing
+ * any and so needs the session to hold back the rest of the pipeline while
+ * it waits; KEYS/SCAN/RANDOMKEY (no key iteration op).
  *
  * Every write tells the WATCH registry (`noteKeyWritten`) as it is queued,
  * so the registry sees writes in the order the shards will run them.
@@ -26,8 +28,9 @@
  */
 import { argToInt64 } from '../protocol/resp/strict-integer';
 import { RespErrors, invalidExpireTimeError } from '../protocol/resp/errors';
-import { bulkReply, errorReply, integerReply, nullReply, OK_REPLY, encodeReply, resp, type RespValue } from '../protocol/resp/reply-encoder';
+import { bulkReply, errorReply, integerReply, nullReply, OK_REPLY, encodeReply, resp, type RespValue, type RespVersion } from '../protocol/resp/reply-encoder';
 import { OpCode, type ReplySink, type ShardReply, type StorageOpCode } from '../router/router';
+import { ExpireCondition, WriteMode, replyExpiresAtMs, type ItemReadRequest } from '../router/item-ops';
 import { StoreStatus } from '../store/types';
 import { exceedsMemcachedItemSize } from './memcache-text-session';
 import type { ReplySlot } from './reply-queue';
@@ -38,6 +41,12 @@ import { noteKeyWritten } from './resp-watch';
 /** Status of a shard that died with the request (ShardClient fails pending ops with it). */
 const SHARD_FAILED_STATUS = 255;
 const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+/** Redis's text, word for word (not yet in RespErrors, which another engineer owns). */
+const OVERFLOW_ERROR = 'ERR increment or decrement would overflow';
+const DECREMENT_OVERFLOW_ERROR = 'ERR decrement would overflow';
+const NOT_A_FLOAT_ERROR = 'ERR value is not a valid float';
+const NAN_OR_INFINITY_ERROR = 'ERR increment would produce NaN or Infinity';
 const NEVER = 0;
 
 /** One op's outcome, copied out of the shard's reply batch. */
@@ -78,15 +87,20 @@ class GatherReply implements ReplySink {
 
 /** GET: the value rendered straight from the shard's reply batch. */
 class BulkValueReply implements ReplySink {
+  /** The protocol when the command was read: a later HELLO must not change this reply's encoding. */
+  private readonly version: RespVersion;
+
   constructor(
     private readonly session: RespSession,
     private readonly slot: ReplySlot,
-  ) {}
+  ) {
+    this.version = session.protocolVersion;
+  }
 
   onShardReply(_tag: number, reply: ShardReply): void {
     let out: Buffer;
     if (reply.status === StoreStatus.Ok) out = bulkReply(reply.bytes, reply.valueOffset, reply.valueOffset + reply.valueLength);
-    else if (reply.status === StoreStatus.NotFound) out = nullReply(this.session.protocolVersion);
+    else if (reply.status === StoreStatus.NotFound) out = nullReply(this.version);
     else out = errorReply(RespErrors.SHARD_FAILED);
     this.session.complete(this.slot, out);
   }
@@ -185,6 +199,33 @@ interface SetOptions {
   mode: StorageOpCode;
   expiresAtMs: number;
   returnOld: boolean;
+  /** KEEPTTL: an existing key keeps its expiry (a new one gets none). */
+  keepTtl: boolean;
+}
+
+const WRITE_MODE_OF: Partial<Record<StorageOpCode, WriteMode>> = {
+  [OpCode.Set]: WriteMode.Set,
+  [OpCode.Add]: WriteMode.Add,
+  [OpCode.Replace]: WriteMode.Replace,
+};
+
+/** Queues SET's write: the plain store op, or with KEEPTTL the item write that keeps the expiry in the shard. */
+function queueSetWrite(session: RespSession, key: Buffer, value: Buffer, options: SetOptions, sink: ReplySink, tag: number): void {
+  if (!options.keepTtl) {
+    session.router.store(options.mode, key, value, 0, options.expiresAtMs, 0, 0, sink, tag);
+    return;
+  }
+  session.router.writeItem(key, {
+    mode: WRITE_MODE_OF[options.mode]!,
+    value,
+    clientFlags: 0,
+    expiresAtMs: NEVER,
+    compareCas: 0n,
+    newCas: 0n,
+    invalidate: false,
+    vivifyExpiresAtMs: null,
+    keepExpiry: true,
+  }, sink, tag);
 }
 
 /** SET's options as Redis 7 reads them, or null after replying with its error. */
@@ -193,6 +234,7 @@ function parseSetOptions(session: RespSession, args: Buffer[]): SetOptions | nul
   let expireOption: 'EX' | 'PX' | 'EXAT' | 'PXAT' | null = null;
   let expireArg: Buffer | null = null;
   let returnOld = false;
+  let keepTtl = false;
   for (let i = 3; i < args.length; i++) {
     const option = args[i]!.toString('latin1').toUpperCase();
     const hasNext = i + 1 < args.length;
@@ -200,7 +242,9 @@ function parseSetOptions(session: RespSession, args: Buffer[]): SetOptions | nul
       condition = option;
     } else if (option === 'GET' && !returnOld) {
       returnOld = true;
-    } else if ((option === 'EX' || option === 'PX' || option === 'EXAT' || option === 'PXAT') && expireOption === null && hasNext) {
+    } else if (option === 'KEEPTTL' && expireOption === null) {
+      keepTtl = true;
+    } else if ((option === 'EX' || option === 'PX' || option === 'EXAT' || option === 'PXAT') && expireOption === null && !keepTtl && hasNext) {
       expireOption = option;
       expireArg = args[++i]!;
     } else {
@@ -217,7 +261,7 @@ function parseSetOptions(session: RespSession, args: Buffer[]): SetOptions | nul
     expiresAtMs = at;
   }
   const mode = condition === 'NX' ? OpCode.Add : condition === 'XX' ? OpCode.Replace : OpCode.Set;
-  return { mode, expiresAtMs, returnOld };
+  return { mode, expiresAtMs, returnOld, keepTtl };
 }
 
 /** Stores one value; replies +OK, or null when NX/XX refused it (or the old value with GET). */
@@ -227,25 +271,26 @@ function storeString(session: RespSession, rawKey: Buffer, value: Buffer, option
   if (!valueFits(session, key, value)) return session.replyError(RespErrors.STRING_TOO_LONG);
   const slot = session.reserve();
   const router = session.router;
+  const version = session.protocolVersion;
   noteKeyWritten(key);
   if (options.returnOld) {
     const sink = new GatherReply(2, true, ([old, written]) => {
       const error = anyFailed([old!, written!]) ? RespErrors.SHARD_FAILED : writeError(written!.status);
       if (error !== null) return session.complete(slot, errorReply(error));
-      session.complete(slot, old!.value === null ? nullReply(session.protocolVersion) : bulkReply(old!.value));
+      session.complete(slot, old!.value === null ? nullReply(version) : bulkReply(old!.value));
     });
     router.get(key, sink, 0);
-    router.store(options.mode, key, value, 0, options.expiresAtMs, 0, 0, sink, 1);
+    queueSetWrite(session, key, value, options, sink, 1);
     return;
   }
   const sink: ReplySink = {
     onShardReply: (_tag, reply) => {
       const error = writeError(reply.status);
       if (error !== null) return session.complete(slot, errorReply(error));
-      session.complete(slot, reply.status === StoreStatus.Stored ? OK_REPLY : nullReply(session.protocolVersion));
+      session.complete(slot, reply.status === StoreStatus.Stored ? OK_REPLY : nullReply(version));
     },
   };
-  router.store(options.mode, key, value, 0, options.expiresAtMs, 0, 0, sink, 0);
+  queueSetWrite(session, key, value, options, sink, 0);
 }
 
 const set: RespHandler = (session, args) => {
@@ -273,12 +318,12 @@ function setWithExpire(commandName: string, unitMs: 1000 | 1): RespHandler {
   return (session, args) => {
     const expiresAtMs = expiresAtFromArg(session, args[2]!, unitMs, true, commandName, true);
     if (expiresAtMs === null) return;
-    storeString(session, args[1]!, args[3]!, { mode: OpCode.Set, expiresAtMs, returnOld: false });
+    storeString(session, args[1]!, args[3]!, { mode: OpCode.Set, expiresAtMs, returnOld: false, keepTtl: false });
   };
 }
 
 /** GETSET: SET ... GET without options (deprecated in Redis, still sent by older clients). */
-const getset: RespHandler = (session, args) => storeString(session, args[1]!, args[2]!, { mode: OpCode.Set, expiresAtMs: NEVER, returnOld: true });
+const getset: RespHandler = (session, args) => storeString(session, args[1]!, args[2]!, { mode: OpCode.Set, expiresAtMs: NEVER, returnOld: true, keepTtl: false });
 
 /**
  * GETEX: GET that also sets (EX/PX/EXAT/PXAT) or removes (PERSIST) the
@@ -365,10 +410,11 @@ const getdel: RespHandler = (session, args) => {
   const key = keyFor(session, args[1]!);
   if (key === null) return;
   const slot = session.reserve();
+  const version = session.protocolVersion;
   const sink = new GatherReply(2, true, (results) => {
     if (anyFailed(results)) return session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
     const old = results[0]!.value;
-    session.complete(slot, old === null ? nullReply(session.protocolVersion) : bulkReply(old));
+    session.complete(slot, old === null ? nullReply(version) : bulkReply(old));
   });
   noteKeyWritten(key);
   session.router.get(key, sink, 0);
@@ -379,10 +425,11 @@ const mget: RespHandler = (session, args) => {
   const keys = keysFor(session, args.slice(1));
   if (keys === null) return;
   const slot = session.reserve(keys.length);
+  const version = session.protocolVersion;
   const sink = new GatherReply(keys.length, true, (results) => {
     if (anyFailed(results)) return session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
     const items: RespValue[] = results.map((r) => (r.value === null ? resp.null : resp.bulk(r.value)));
-    session.complete(slot, encodeReply(resp.array(items), session.protocolVersion));
+    session.complete(slot, encodeReply(resp.array(items), version));
   });
   for (let i = 0; i < keys.length; i++) session.router.get(keys[i]!, sink, i);
 };
@@ -438,6 +485,36 @@ const append: RespHandler = (session, args) => {
   router.get(key, sink, 2);
 };
 
+/**
+ * SETRANGE: one op in the shard (read, patch, write back), so it is atomic
+ * per key. An empty value changes nothing and skips the size check, as in
+ * Redis; otherwise the end of the patch must fit memcached's item size.
+ */
+const setrange: RespHandler = (session, args) => {
+  const key = keyFor(session, args[1]!);
+  if (key === null) return;
+  const offset = argToInt64(args[2]!);
+  if (offset === null) return session.replyError(RespErrors.NOT_AN_INTEGER);
+  if (offset < 0n) return session.replyError('ERR offset is out of range');
+  const patch = args[3]!;
+  const maxItemSize = session.context.config.maxItemSize;
+  // The BigInt compare keeps a huge offset from reaching Number before it is refused.
+  if (patch.length > 0 && (offset > BigInt(maxItemSize) || exceedsMemcachedItemSize(key.length, Number(offset) + patch.length, 0, maxItemSize))) {
+    return session.replyError(RespErrors.STRING_TOO_LONG);
+  }
+  const slot = session.reserve();
+  noteKeyWritten(key);
+  session.router.setRange(key, Number(offset), patch, {
+    onShardReply: (_tag, reply) => {
+      let out: Buffer;
+      if (reply.status === StoreStatus.Stored || reply.status === StoreStatus.Ok) out = integerReply(reply.itemValueSize);
+      else if (reply.status === StoreStatus.NotFound) out = integerReply(0);
+      else out = errorReply(writeError(reply.status) ?? RespErrors.SHARD_FAILED);
+      session.complete(slot, out);
+    },
+  }, 0);
+};
+
 const strlen: RespHandler = (session, args) => {
   const key = keyFor(session, args[1]!);
   if (key === null) return;
@@ -449,6 +526,71 @@ const strlen: RespHandler = (session, args) => {
       else session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
     },
   }, 0);
+};
+
+// ---- counters ----
+
+/** Runs the shard's signed add of `delta` and replies with the new value as an integer. */
+function incrementBy(session: RespSession, rawKey: Buffer, delta: bigint): void {
+  const key = keyFor(session, rawKey);
+  if (key === null) return;
+  const slot = session.reserve();
+  noteKeyWritten(key);
+  session.router.signedIncrement(key, delta, {
+    onShardReply: (_tag, reply) => {
+      let out: Buffer;
+      if (reply.status === StoreStatus.Ok) {
+        const digits = reply.bytes.subarray(reply.valueOffset, reply.valueOffset + reply.valueLength);
+        out = integerReply(BigInt(Buffer.from(digits).toString('latin1')));
+      } else if (reply.status === StoreStatus.NonNumeric) out = errorReply(RespErrors.NOT_AN_INTEGER);
+      else if (reply.status === StoreStatus.Overflow) out = errorReply(OVERFLOW_ERROR);
+      else if (reply.status === StoreStatus.NoMemory) out = errorReply(RespErrors.OOM);
+      else out = errorReply(RespErrors.SHARD_FAILED);
+      session.complete(slot, out);
+    },
+  }, 0);
+}
+
+/**
+ * INCRBYFLOAT: long double arithmetic in the shard (the store's
+ * long-double module), so the stored text is what Redis would store. The
+ * shard also judges the increment: Redis gives the same error for a bad
+ * increment as for a bad value.
+ */
+const incrbyfloat: RespHandler = (session, args) => {
+  const key = keyFor(session, args[1]!);
+  if (key === null) return;
+  const increment = args[2]!;
+  const slot = session.reserve();
+  noteKeyWritten(key);
+  session.router.floatIncrement(key, increment, {
+    onShardReply: (_tag, reply) => {
+      let out: Buffer;
+      if (reply.status === StoreStatus.Ok) out = bulkReply(reply.bytes, reply.valueOffset, reply.valueOffset + reply.valueLength);
+      else if (reply.status === StoreStatus.NonNumeric) out = errorReply(NOT_A_FLOAT_ERROR);
+      else if (reply.status === StoreStatus.Overflow) out = errorReply(NAN_OR_INFINITY_ERROR);
+      else if (reply.status === StoreStatus.NoMemory) out = errorReply(RespErrors.OOM);
+      else out = errorReply(RespErrors.SHARD_FAILED);
+      session.complete(slot, out);
+    },
+  }, 0);
+};
+
+const incr: RespHandler = (session, args) => incrementBy(session, args[1]!, 1n);
+const decr: RespHandler = (session, args) => incrementBy(session, args[1]!, -1n);
+
+const incrby: RespHandler = (session, args) => {
+  const delta = argToInt64(args[2]!);
+  if (delta === null) return session.replyError(RespErrors.NOT_AN_INTEGER);
+  incrementBy(session, args[1]!, delta);
+};
+
+/** DECRBY refuses the one delta whose negation leaves int64, as Redis 7 does. */
+const decrby: RespHandler = (session, args) => {
+  const delta = argToInt64(args[2]!);
+  if (delta === null) return session.replyError(RespErrors.NOT_AN_INTEGER);
+  if (delta === INT64_MIN) return session.replyError(DECREMENT_OVERFLOW_ERROR);
+  incrementBy(session, args[1]!, -delta);
 };
 
 // ---- keys ----
@@ -477,29 +619,144 @@ const del: RespHandler = (session, args) =>
 const existsOrTouch: RespHandler = (session, args) => countFound(session, args, (s) => (k, sink, t) => s.router.get(k, sink, t));
 
 /**
- * EXPIRE family, plain form: a time at or before now deletes the key (reply
+ * EXPIRE's NX / XX / GT / LT, as Redis 7 reads them (repeats allowed), or
+ * null after replying with its error.
+ */
+function parseExpireCondition(session: RespSession, args: Buffer[]): ExpireCondition | null {
+  let nx = false;
+  let xx = false;
+  let gt = false;
+  let lt = false;
+  for (let i = 3; i < args.length; i++) {
+    const option = args[i]!.toString('latin1').toUpperCase();
+    if (option === 'NX') nx = true;
+    else if (option === 'XX') xx = true;
+    else if (option === 'GT') gt = true;
+    else if (option === 'LT') lt = true;
+    else {
+      session.replyError(`ERR Unsupported option ${args[i]!.toString('latin1')}`);
+      return null;
+    }
+  }
+  if (nx && (xx || gt || lt)) {
+    session.replyError('ERR NX and XX, GT or LT options at the same time are not compatible');
+    return null;
+  }
+  if (gt && lt) {
+    session.replyError('ERR GT and LT options at the same time are not compatible');
+    return null;
+  }
+  if (nx) return ExpireCondition.NoExpiry;
+  if (gt) return ExpireCondition.Later;
+  if (lt) return ExpireCondition.Earlier;
+  return xx ? ExpireCondition.HasExpiry : ExpireCondition.Always;
+}
+
+/** The earliest expiry the store reads as "already expired" (0 means never). */
+const EXPIRED_AT_ONCE_MS = 1;
+
+/**
+ * EXPIRE family. Plain form: a time at or before now deletes the key (reply
  * 1 when it existed), as Redis does; otherwise the new expiry is set (1) or
- * the key is missing (0).
+ * the key is missing (0). With NX/XX/GT/LT the shard judges the condition
+ * against the current expiry and sets the new one in the same op (atomic per
+ * key); a passing time in the past makes the key expire at once.
  */
 function expireCommand(commandName: string, unitMs: 1000 | 1, relative: boolean): RespHandler {
   return (session, args) => {
     const key = keyFor(session, args[1]!);
     if (key === null) return;
+    const condition = parseExpireCondition(session, args);
+    if (condition === null) return;
     const expiresAtMs = expiresAtFromArg(session, args[2]!, unitMs, relative, commandName, false);
     if (expiresAtMs === null) return;
     const slot = session.reserve();
     const sink: ReplySink = {
       onShardReply: (_tag, reply) => {
         if (reply.status === StoreStatus.Ok) session.complete(slot, integerReply(1));
-        else if (reply.status === StoreStatus.NotFound) session.complete(slot, integerReply(0));
+        else if (reply.status === StoreStatus.NotFound || reply.status === StoreStatus.NotStored) session.complete(slot, integerReply(0));
         else session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
       },
     };
     noteKeyWritten(key);
-    if (expiresAtMs <= Date.now()) session.router.delete(key, sink, 0);
+    const inPast = expiresAtMs <= Date.now();
+    if (condition !== ExpireCondition.Always) {
+      const touchExpiresAtMs = inPast ? EXPIRED_AT_ONCE_MS : expiresAtMs;
+      session.router.readItem(key, { ...CONDITIONAL_TOUCH, touchExpiresAtMs, touchCondition: condition }, sink, 0);
+    } else if (inPast) session.router.delete(key, sink, 0);
     else session.router.touch(key, expiresAtMs, sink, 0);
   };
 }
+
+/** An item read that only touches: no value, no LRU bump (Redis's EXPIRE is not an access). */
+const CONDITIONAL_TOUCH: ItemReadRequest = {
+  wantValue: false,
+  noBump: true,
+  touchExpiresAtMs: null,
+  vivifyExpiresAtMs: null,
+  recacheBelowSeconds: null,
+  compareCas: 0n,
+  newCas: 0n,
+};
+
+/**
+ * TTL family: reads the item's exact expiry (memcached's `me`: no LRU bump,
+ * no fetched mark, as Redis's TTL does not count as an access). Replies -2
+ * for a missing key, -1 without expiry, else `fromExpiry(expiresAtMs, now)`.
+ */
+function expiryQuery(fromExpiry: (expiresAtMs: number, nowMs: number) => number): RespHandler {
+  return (session, args) => {
+    const key = keyFor(session, args[1]!);
+    if (key === null) return;
+    const slot = session.reserve();
+    session.router.itemInfo(key, {
+      onShardReply: (_tag, reply) => {
+        let out: Buffer;
+        if (reply.status === StoreStatus.Ok) {
+          const expiresAtMs = replyExpiresAtMs(reply);
+          out = integerReply(expiresAtMs === 0 ? -1 : fromExpiry(Math.floor(expiresAtMs), Date.now()));
+        } else if (reply.status === StoreStatus.NotFound) out = integerReply(-2);
+        else out = errorReply(RespErrors.SHARD_FAILED);
+        session.complete(slot, out);
+      },
+    }, 0);
+  };
+}
+
+/** Redis rounds the remaining ms to the nearest second, and never reports below 0. */
+const remainingMs = (expiresAtMs: number, nowMs: number): number => Math.max(0, expiresAtMs - nowMs);
+
+/**
+ * PERSIST: the item info and a touch to "never" queued in one turn, so no
+ * other op comes between them. 1 when the key had an expiry, else 0 (the
+ * touch of a key without one changes nothing).
+ */
+const persist: RespHandler = (session, args) => {
+  const key = keyFor(session, args[1]!);
+  if (key === null) return;
+  const slot = session.reserve();
+  let hadExpiry = false;
+  let failed = false;
+  let waiting = 2;
+  const done = (): void => {
+    if (--waiting > 0) return;
+    session.complete(slot, failed ? errorReply(RespErrors.SHARD_FAILED) : integerReply(hadExpiry ? 1 : 0));
+  };
+  noteKeyWritten(key);
+  session.router.itemInfo(key, {
+    onShardReply: (_tag, reply) => {
+      if (reply.status === StoreStatus.Ok) hadExpiry = replyExpiresAtMs(reply) !== 0;
+      else if (reply.status !== StoreStatus.NotFound) failed = true;
+      done();
+    },
+  }, 0);
+  session.router.touch(key, NEVER, {
+    onShardReply: (_tag, reply) => {
+      if (reply.status !== StoreStatus.Ok && reply.status !== StoreStatus.NotFound) failed = true;
+      done();
+    },
+  }, 0);
+};
 
 export const STRING_AND_KEY_HANDLERS: Record<string, RespHandler> = {
   get,
@@ -517,6 +774,12 @@ export const STRING_AND_KEY_HANDLERS: Record<string, RespHandler> = {
   mset,
   append,
   strlen,
+  setrange,
+  incr,
+  decr,
+  incrby,
+  decrby,
+  incrbyfloat,
   del,
   unlink: del,
   exists: existsOrTouch,
@@ -525,4 +788,9 @@ export const STRING_AND_KEY_HANDLERS: Record<string, RespHandler> = {
   pexpire: expireCommand('pexpire', 1, true),
   expireat: expireCommand('expireat', 1000, false),
   pexpireat: expireCommand('pexpireat', 1, false),
+  ttl: expiryQuery((at, now) => Math.floor((remainingMs(at, now) + 500) / 1000)),
+  pttl: expiryQuery(remainingMs),
+  expiretime: expiryQuery((at) => Math.floor((at + 500) / 1000)),
+  pexpiretime: expiryQuery((at) => at),
+  persist,
 };

@@ -58,6 +58,8 @@ export class Transaction {
   queuedBytes = 0;
   /** A command was refused while queuing: EXEC must answer EXECABORT. */
   failed = false;
+  /** --redis-cluster: the slot of the queued commands' keys (null = none yet), 'crossslot' once they span two. */
+  keySlot: number | 'crossslot' | null = null;
 
   add(handler: RespHandler, args: Buffer[]): void {
     this.commands.push({ handler, args });

@@ -267,6 +267,7 @@ export class ReplyBatchWriter extends GrowableBuffer {
     casLow: number,
     casHigh: number,
     ttlSeconds: number,
+    expiresAtMs: number,
     idleSeconds: number,
     itemSize: number,
     valueSize: number,
@@ -295,6 +296,7 @@ export class ReplyBatchWriter extends GrowableBuffer {
     view.setUint8(i + 17, itemInfoBits);
     view.setUint16(i + 18, 0, true);
     view.setUint32(i + 20, 0, true);
+    view.setFloat64(i + 24, expiresAtMs, true);
     if (value !== null && valueLength > 0) {
       this.bytes.set(value.subarray(valueOffset, valueOffset + valueLength), i + ITEM_INFO_BYTES);
     }
@@ -324,6 +326,8 @@ export class ReplyBatchReader {
   hasItemInfo = false;
   /** Remaining TTL in whole seconds, -1 = never expires. */
   itemTtlSeconds = 0;
+  /** Absolute expiry in unix ms, 0 = never (the exact value behind itemTtlSeconds). */
+  itemExpiresAtMs = 0;
   /** Seconds since the item was last accessed, as before this op. */
   itemIdleSeconds = 0;
   /** Item size in bytes as memcached reports it (me `size`). */
@@ -369,6 +373,7 @@ export class ReplyBatchReader {
     this.itemValueSize = view.getUint32(at + 12, true);
     this.itemSlabClassId = view.getUint8(at + 16);
     this.itemInfoBits = view.getUint8(at + 17);
+    this.itemExpiresAtMs = view.getFloat64(at + 24, true);
     this.valueOffset = at + ITEM_INFO_BYTES;
   }
 

@@ -4,7 +4,7 @@
  * the data path: an unknown op gets SHARD_FAILED_STATUS.
  */
 import { Store } from '../store/store';
-import { StoreMode, StoreStatus } from '../store/types';
+import { ExpireCondition, StoreMode, StoreStatus } from '../store/types';
 import type { ArithmeticParams, ItemDeleteParams, ItemReadParams, ItemWriteParams } from '../store/types';
 import { ItemInfoBit, ItemOption, OpCode, SHARD_FAILED_STATUS, WriteMode, type ShardCommandCounters } from './messages';
 import { emptyItemOpArgs, ReplyBatchWriter, RequestBatchReader } from './batch-codec';
@@ -60,6 +60,7 @@ export class ShardExecutor {
     noBump: false,
     touch: false,
     touchExpiresAtMs: 0,
+    touchCondition: ExpireCondition.Always,
     vivify: false,
     vivifyExpiresAtMs: 0,
     recache: false,
@@ -80,6 +81,7 @@ export class ShardExecutor {
     invalidate: false,
     vivify: false,
     vivifyExpiresAtMs: 0,
+    keepExpiry: false,
   };
   private readonly deleteParams: ItemDeleteParams = {
     compareCasHigh: 0,
@@ -94,6 +96,7 @@ export class ShardExecutor {
   private readonly arithmeticParams: ArithmeticParams = {
     incr: true,
     delta: 0n,
+    signed: false,
     initial: 0n,
     vivify: false,
     vivifyExpiresAtMs: 0,
@@ -239,6 +242,8 @@ export class ShardExecutor {
       case OpCode.ItemDelete:
       case OpCode.Arithmetic:
       case OpCode.ItemInfo:
+      case OpCode.SetRange:
+      case OpCode.FloatIncrement:
         if (!op.readItemArgs(this.args)) {
           this.replies.appendStatus(SHARD_FAILED_STATUS);
           return;
@@ -265,6 +270,7 @@ export class ShardExecutor {
         p.noBump = (options & ItemOption.NoBump) !== 0;
         p.touch = (options & ItemOption.Touch) !== 0;
         p.touchExpiresAtMs = op.expiresAtMs;
+        p.touchCondition = args.mode as ExpireCondition;
         p.vivify = (options & ItemOption.Vivify) !== 0;
         p.vivifyExpiresAtMs = args.secondExpiresAtMs;
         p.recache = (options & ItemOption.Recache) !== 0;
@@ -302,6 +308,7 @@ export class ShardExecutor {
         p.invalidate = (options & ItemOption.Invalidate) !== 0;
         p.vivify = (options & ItemOption.Vivify) !== 0;
         p.vivifyExpiresAtMs = args.secondExpiresAtMs;
+        p.keepExpiry = (options & ItemOption.KeepExpiry) !== 0;
         counters.cmd_set++;
         status = store.writeItem(key, op.keyOffset, op.keyLength, op.hash, op.bytes, op.valueOffset, op.valueLength, p, nowMs);
         const compared = (op.argHigh !== 0 || op.argLow !== 0) && (mode === StoreMode.Set || mode === StoreMode.Replace);
@@ -332,6 +339,7 @@ export class ShardExecutor {
       case OpCode.Arithmetic: {
         const p = this.arithmeticParams;
         p.incr = (options & ItemOption.Increment) !== 0;
+        p.signed = (options & ItemOption.Signed) !== 0;
         p.delta = (BigInt(args.deltaHigh) << 32n) | BigInt(args.deltaLow);
         p.initial = (BigInt(args.initialHigh) << 32n) | BigInt(args.initialLow);
         p.vivify = (options & ItemOption.Vivify) !== 0;
@@ -352,6 +360,17 @@ export class ShardExecutor {
         }
         break;
       }
+      case OpCode.SetRange: {
+        const offset = args.deltaHigh * 2 ** 32 + args.deltaLow;
+        counters.cmd_set++;
+        status = store.setRange(key, op.keyOffset, op.keyLength, op.hash, op.bytes, op.valueOffset, op.valueLength, offset, nowMs);
+        if (status === StoreStatus.TooLarge) counters.store_too_large++;
+        else if (status === StoreStatus.NoMemory) counters.store_no_memory++;
+        break;
+      }
+      case OpCode.FloatIncrement:
+        status = store.floatIncrement(key, op.keyOffset, op.keyLength, op.hash, op.bytes, op.valueOffset, op.valueLength, nowMs);
+        break;
       default:
         status = store.itemInfo(key, op.keyOffset, op.keyLength, op.hash, nowMs);
     }
@@ -384,6 +403,7 @@ export class ShardExecutor {
       r.casLow,
       r.casHigh,
       ttlSeconds,
+      m.expiresAtMs,
       idleSeconds,
       itemSize,
       m.valueSize,

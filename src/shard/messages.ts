@@ -32,12 +32,13 @@
  *   expiresAtMs = the item's expiry (ItemWrite) or the touch expiry (ItemRead,
  *   Arithmetic, when ItemOption.Touch), argLow/argHigh = CAS to compare (0 = none).
  *     0  u32 options        (ItemOption bits)
- *     4  u32 mode           (WriteMode for ItemWrite; 0 otherwise)
+ *     4  u32 mode           (WriteMode for ItemWrite; ExpireCondition of the touch for
+ *                           ItemRead; 0 otherwise)
  *     8  f64 secondExpiresAtMs  vivify expiry (ItemRead, ItemWrite append
  *                           vivify, Arithmetic) or stale-item expiry
  *                           (ItemDelete with Invalidate + StaleTtl)
  *     16 u32 newCasLow      20 u32 newCasHigh   (explicit CAS if modified; 0 = counter)
- *     24 u32 deltaLow       28 u32 deltaHigh    (Arithmetic)
+ *     24 u32 deltaLow       28 u32 deltaHigh    (Arithmetic; SetRange: the offset)
  *     32 u32 initialLow     36 u32 initialHigh  (Arithmetic vivify value)
  *     40 u32 recacheBelowSeconds (ItemRead with Recache)  44 u32 reserved
  * - Reply: when replyFlags has REPLY_HAS_ITEM_INFO, an ITEM_INFO_BYTES block
@@ -50,6 +51,7 @@
  *     16 u8  slabClassId    (memcached numbering, from 1)
  *     17 u8  itemInfoBits   (ItemInfoBit: hit before, won, stale, token out, value sent, created)
  *     18 u16 reserved       20 u32 reserved
+ *     24 f64 expiresAtMs    (absolute unix ms after this op; 0 = never: Redis PTTL / PEXPIRETIME)
  *   Item info is present on every hit / successful item op, absent on misses.
  */
 
@@ -82,6 +84,13 @@ export const OpCode = {
   ItemInfo: 19,
   /** `stats reset`: zero the shard's command counters and the store's totals (not curr_items/bytes). */
   ResetStats: 20,
+  /**
+   * Redis SETRANGE (item op): the payload is written at byte offset deltaHigh * 2^32 + deltaLow of
+   * the value, zero-padded; flags and expiry kept. Reply as Store.setRange, with item info (valueSize).
+   */
+  SetRange: 21,
+  /** Redis INCRBYFLOAT (item op): the payload is the increment's text. Reply as Store.floatIncrement. */
+  FloatIncrement: 22,
 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
@@ -92,7 +101,7 @@ export const REPLY_HEADER_BYTES = 24;
 /** Item ops: size of the args block at the start of the request value area. */
 export const ITEM_ARGS_BYTES = 48;
 /** Item ops: size of the info block after the reply header (when REPLY_HAS_ITEM_INFO). */
-export const ITEM_INFO_BYTES = 24;
+export const ITEM_INFO_BYTES = 32;
 /** replyFlags bit: an ITEM_INFO_BYTES block follows the reply header. */
 export const REPLY_HAS_ITEM_INFO = 1;
 
@@ -126,6 +135,10 @@ export const ItemOption = {
   DropValue: 128,
   /** Arithmetic: increment (else decrement). */
   Increment: 256,
+  /** Arithmetic: Redis INCRBY, delta is a two's-complement int64 (see ArithmeticParams.signed). */
+  Signed: 512,
+  /** ItemWrite: an existing item keeps its expiry (Redis SET KEEPTTL). */
+  KeepExpiry: 1024,
 } as const;
 
 /** Bits of the reply's itemInfoBits byte. */

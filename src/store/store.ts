@@ -23,6 +23,8 @@
 
 import { hashBytes } from '../util/hash';
 import { DecimalU64, U64_MAX, decimalLength, writeDecimal, writeDigitString } from './decimal-u64';
+import { I64_MAX, I64_MIN, parseRedisInt64 } from './decimal-i64';
+import { addLongDouble, formatLongDouble, parseLongDouble } from './long-double';
 import {
   HEADER_SIZE,
   META_EXPLICIT_CAS,
@@ -44,7 +46,7 @@ import {
   W_VALUE_LENGTH,
 } from './item-layout';
 import { classForSize, computeChunkSizes } from './slab-classes';
-import { StoreMode, StoreStatus } from './types';
+import { ExpireCondition, StoreMode, StoreStatus } from './types';
 import type {
   ArithmeticParams,
   ItemDeleteParams,
@@ -77,6 +79,29 @@ const TWO_32 = 4294967296;
 const MAX_SAFE_DELTA = BigInt(Number.MAX_SAFE_INTEGER);
 const SPACE = 32;
 const textEncoder = new TextEncoder();
+
+/** Bytes as latin1 text (one char per byte), for the float parser. */
+function latin1(bytes: Uint8Array, offset: number, length: number): string {
+  let text = '';
+  for (let i = offset; i < offset + length; i++) text += String.fromCharCode(bytes[i]!);
+  return text;
+}
+
+/** Redis's EXPIRE NX/XX/GT/LT test; expiries are absolute ms, 0 = never (an infinite TTL). */
+function expiryConditionHolds(condition: ExpireCondition, currentMs: number, newMs: number): boolean {
+  switch (condition) {
+    case ExpireCondition.NoExpiry:
+      return currentMs === 0;
+    case ExpireCondition.HasExpiry:
+      return currentMs !== 0;
+    case ExpireCondition.Later:
+      return currentMs !== 0 && (newMs === 0 || newMs > currentMs);
+    case ExpireCondition.Earlier:
+      return newMs !== 0 && (currentMs === 0 || newMs < currentMs);
+    default:
+      return true;
+  }
+}
 
 function copyBytes(src: Uint8Array, srcOffset: number, length: number, dst: Uint8Array, dstOffset: number): void {
   if (length <= SMALL_COPY) {
@@ -485,7 +510,10 @@ export class Store {
     const metaWord = u32[w + W_META]!;
     const hitBefore = !created && (metaWord & META_FETCHED) !== 0;
     const lastAccessSeconds = u32[w + W_TIME]!;
-    if (p.touch) this.#setExpiry(h, p.touchExpiresAtMs);
+    if (p.touch) {
+      if (!expiryConditionHolds(p.touchCondition, this.#pageF64[pg]![b >>> 3]!, p.touchExpiresAtMs)) return StoreStatus.NotStored;
+      this.#setExpiry(h, p.touchExpiresAtMs);
+    }
     const expiresAt = this.#pageF64[pg]![b >>> 3]!;
     const tokenSent = (metaWord & META_TOKEN_SENT) !== 0;
     const stale = (metaWord & META_STALE) !== 0;
@@ -547,6 +575,13 @@ export class Store {
       }
     } else if (mode !== StoreMode.Set && mode !== StoreMode.Add && mode !== StoreMode.Replace && mode !== StoreMode.Append && mode !== StoreMode.Prepend) {
       return StoreStatus.NotStored;
+    }
+    if (p.keepExpiry && !markStale) {
+      const old = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+      if (old !== 0) {
+        const pg = old >>> this.#chunkBits;
+        expiresAtMs = this.#pageF64[pg]![((old & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 3]!;
+      }
     }
     this.#armExplicitCas(p.newCasHigh, p.newCasLow, true);
     const status = this.store(
@@ -633,6 +668,7 @@ export class Store {
   arithmetic(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, p: ArithmeticParams, nowMs: number): StoreStatus {
     hash >>>= 0;
     if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    if (p.signed) return this.#signedArithmetic(key, keyOffset, keyLength, hash, p.delta, nowMs);
     let h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
     let hitBefore = false;
     let lastAccessSeconds = Math.floor(nowMs / 1000);
@@ -668,6 +704,143 @@ export class Store {
     // result's value fields already hold the digits (incrDecr trims the in-place padding).
     this.#fillItemMeta(h, true, hitBefore, lastAccessSeconds, false, false);
     this.result.meta.created = created;
+    return StoreStatus.Ok;
+  }
+
+  /**
+   * Redis INCRBY (see ArithmeticParams.signed): Ok (result value = the new decimal digits, meta filled)
+   * | NonNumeric | Overflow | NoMemory. The new value is written as a whole new item rather than in
+   * place, so it never carries memcached's space padding (Redis would refuse "9 ").
+   */
+  #signedArithmetic(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, delta: bigint, nowMs: number): StoreStatus {
+    delta = BigInt.asIntN(64, delta);
+    const h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    let current = 0n;
+    let clientFlags = 0;
+    let expiresAtMs = 0;
+    let hitBefore = false;
+    let lastAccessSeconds = Math.floor(nowMs / 1000);
+    if (h !== 0) {
+      const pg = h >>> this.#chunkBits;
+      const b = (h & this.#chunkMask) * this.#pageChunkSize[pg]!;
+      const w = b >>> 2;
+      const u32 = this.#pageU32[pg]!;
+      const parsed = parseRedisInt64(this.#pageU8[pg]!, b + HEADER_SIZE + (u32[w + W_META]! & META_KEY_MASK), u32[w + W_VALUE_LENGTH]!);
+      if (parsed === null) return StoreStatus.NonNumeric;
+      current = parsed;
+      clientFlags = u32[w + W_CLIENT_FLAGS]!;
+      expiresAtMs = this.#pageF64[pg]![b >>> 3]!;
+      hitBefore = (u32[w + W_META]! & META_FETCHED) !== 0;
+      lastAccessSeconds = u32[w + W_TIME]!;
+    }
+    const next = current + delta;
+    if (next < I64_MIN || next > I64_MAX) return StoreStatus.Overflow;
+    const digits = textEncoder.encode(next.toString());
+    const status = this.store(StoreMode.Set, key, keyOffset, keyLength, hash, digits, 0, digits.length, clientFlags, expiresAtMs, 0, 0, nowMs);
+    if (status !== StoreStatus.Stored) return StoreStatus.NoMemory;
+    const written = this.#lastWritten;
+    this.#fillResult(written);
+    this.#fillItemMeta(written, true, hitBefore, lastAccessSeconds, false, false);
+    this.result.meta.created = h === 0;
+    return StoreStatus.Ok;
+  }
+
+  /**
+   * Redis SETRANGE: writes `patch` at byte `offset` of the value, padding with zero bytes, keeping
+   * the item's flags and expiry; a missing key is created from zeros (flags 0, no expiry).
+   * Stored (meta.valueSize = new length) | Ok when the patch is empty and the item exists (nothing
+   * changes; meta.valueSize = its length) | NotFound when the patch is empty and the key is missing
+   * | TooLarge (checked before anything is allocated, so a huge offset costs nothing) | NoMemory.
+   */
+  setRange(
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    hash: number,
+    patch: Uint8Array,
+    patchOffset: number,
+    patchLength: number,
+    offset: number,
+    nowMs: number,
+  ): StoreStatus {
+    hash >>>= 0;
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    const h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    if (patchLength === 0) {
+      if (h === 0) return StoreStatus.NotFound;
+      this.#fillItemResult(h, false, false, Math.floor(nowMs / 1000), false, false);
+      return StoreStatus.Ok;
+    }
+    if (offset + patchLength > this.#pageSize) return StoreStatus.TooLarge;
+    let oldLength = 0;
+    let clientFlags = 0;
+    let expiresAtMs = 0;
+    let oldBytes: Uint8Array | null = null;
+    let oldAt = 0;
+    if (h !== 0) {
+      const pg = h >>> this.#chunkBits;
+      const b = (h & this.#chunkMask) * this.#pageChunkSize[pg]!;
+      const w = b >>> 2;
+      const u32 = this.#pageU32[pg]!;
+      oldLength = u32[w + W_VALUE_LENGTH]!;
+      clientFlags = u32[w + W_CLIENT_FLAGS]!;
+      expiresAtMs = this.#pageF64[pg]![b >>> 3]!;
+      oldBytes = this.#pageU8[pg]!;
+      oldAt = b + HEADER_SIZE + (u32[w + W_META]! & META_KEY_MASK);
+    }
+    const value = new Uint8Array(Math.max(oldLength, offset + patchLength));
+    if (oldBytes !== null) value.set(oldBytes.subarray(oldAt, oldAt + oldLength));
+    value.set(patch.subarray(patchOffset, patchOffset + patchLength), offset);
+    const status = this.store(StoreMode.Set, key, keyOffset, keyLength, hash, value, 0, value.length, clientFlags, expiresAtMs, 0, 0, nowMs);
+    if (status !== StoreStatus.Stored) return status;
+    this.#fillItemResult(this.#lastWritten, false, false, Math.floor(nowMs / 1000), false, false);
+    this.result.meta.created = h === 0;
+    return StoreStatus.Stored;
+  }
+
+  /**
+   * Redis INCRBYFLOAT: adds `increment` (a float string) to the value in long double arithmetic and
+   * stores Redis's human form of the sum, keeping flags and expiry; a missing key counts as 0 and
+   * is created (flags 0, no expiry). Ok (result value = the new text, meta filled) | NonNumeric
+   * (value or increment not a valid float) | Overflow (the sum is infinite or NaN) | NoMemory.
+   */
+  floatIncrement(
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    hash: number,
+    increment: Uint8Array,
+    incrementOffset: number,
+    incrementLength: number,
+    nowMs: number,
+  ): StoreStatus {
+    hash >>>= 0;
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    const delta = parseLongDouble(latin1(increment, incrementOffset, incrementLength));
+    if (delta === null) return StoreStatus.NonNumeric;
+    const h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    let currentText = '0';
+    let clientFlags = 0;
+    let expiresAtMs = 0;
+    if (h !== 0) {
+      const pg = h >>> this.#chunkBits;
+      const b = (h & this.#chunkMask) * this.#pageChunkSize[pg]!;
+      const w = b >>> 2;
+      const u32 = this.#pageU32[pg]!;
+      currentText = latin1(this.#pageU8[pg]!, b + HEADER_SIZE + (u32[w + W_META]! & META_KEY_MASK), u32[w + W_VALUE_LENGTH]!);
+      clientFlags = u32[w + W_CLIENT_FLAGS]!;
+      expiresAtMs = this.#pageF64[pg]![b >>> 3]!;
+    }
+    const current = parseLongDouble(currentText);
+    if (current === null) return StoreStatus.NonNumeric;
+    const sum = addLongDouble(current, delta);
+    if (sum === null || sum.infinite) return StoreStatus.Overflow;
+    const text = textEncoder.encode(formatLongDouble(sum));
+    const status = this.store(StoreMode.Set, key, keyOffset, keyLength, hash, text, 0, text.length, clientFlags, expiresAtMs, 0, 0, nowMs);
+    if (status !== StoreStatus.Stored) return StoreStatus.NoMemory;
+    const written = this.#lastWritten;
+    this.#fillItemResult(written, true, false, Math.floor(nowMs / 1000), false, false);
+    this.result.meta.created = h === 0;
     return StoreStatus.Ok;
   }
 

@@ -19,6 +19,8 @@ export const StoreStatus = {
   NoMemory: 6,
   /** incr/decr on a value that is not a decimal u64. */
   NonNumeric: 7,
+  /** Signed (Redis) incr/decr whose result would leave int64. */
+  Overflow: 8,
 } as const;
 export type StoreStatus = (typeof StoreStatus)[keyof typeof StoreStatus];
 
@@ -75,6 +77,20 @@ export interface ItemMetaResult {
   created: boolean;
 }
 
+/** When a touch applies, judged on the item's current expiry (Redis EXPIRE NX / XX / GT / LT). */
+export const ExpireCondition = {
+  Always: 0,
+  /** NX: only an item without an expiry. */
+  NoExpiry: 1,
+  /** XX: only an item with an expiry. */
+  HasExpiry: 2,
+  /** GT: only a later expiry; an item without one never expires, so nothing is later. */
+  Later: 3,
+  /** LT: only an earlier expiry; any expiry is earlier than none. */
+  Earlier: 4,
+} as const;
+export type ExpireCondition = (typeof ExpireCondition)[keyof typeof ExpireCondition];
+
 /** Options of Store.readItem (meta get). CAS values are u32 halves; 0:0 = none. */
 export interface ItemReadParams {
   wantValue: boolean;
@@ -82,6 +98,8 @@ export interface ItemReadParams {
   noBump: boolean;
   touch: boolean;
   touchExpiresAtMs: number;
+  /** With touch: when the condition fails the item is left as it was and the status is NotStored. */
+  touchCondition: ExpireCondition;
   /** On a miss, create an empty item (flags 0) with vivifyExpiresAtMs; the caller wins. */
   vivify: boolean;
   vivifyExpiresAtMs: number;
@@ -111,6 +129,8 @@ export interface ItemWriteParams {
   /** Append/Prepend on a miss: create the item from the value with vivifyExpiresAtMs. */
   vivify: boolean;
   vivifyExpiresAtMs: number;
+  /** Set/Add/Replace: an existing live item's expiry is kept, expiresAtMs applies only to a new one (Redis SET KEEPTTL). */
+  keepExpiry: boolean;
 }
 
 /** Options of Store.deleteItem (meta delete, binary delete). */
@@ -132,6 +152,13 @@ export interface ItemDeleteParams {
 export interface ArithmeticParams {
   incr: boolean;
   delta: bigint;
+  /**
+   * Redis's INCRBY: delta is a signed int64 added to the value (incr is ignored), the value must be
+   * an int64 by Redis's strict rules (else NonNumeric), a result outside int64 is Overflow, a missing
+   * key counts as 0 and is created (flags 0, no expiry), and the item keeps its flags and expiry.
+   * The vivify, touch and CAS options do not apply.
+   */
+  signed: boolean;
   /** Value of an item created on a miss (when vivify). */
   initial: bigint;
   vivify: boolean;

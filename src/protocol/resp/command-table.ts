@@ -104,6 +104,16 @@ export const RESP_COMMANDS: readonly RespCommandSpec[] = [
     sub('script', 'flush', -2, ['noscript'], 'Removes all server-side Lua scripts from the script cache.', '2.6.0'),
   ]),
 
+  // Cluster (resp-cluster.ts: the membership as Redis Cluster sees it)
+  command('cluster', -2, [], NO_KEYS, 'cluster', '3.0.0', 'A container for Redis Cluster commands.', [
+    command('cluster|slots', 2, LOADING_STALE, NO_KEYS, 'cluster', '3.0.0', 'Returns the mapping of cluster slots to nodes.'),
+    command('cluster|shards', 2, LOADING_STALE, NO_KEYS, 'cluster', '7.0.0', 'Returns the mapping of cluster slots to shards.'),
+    command('cluster|nodes', 2, LOADING_STALE, NO_KEYS, 'cluster', '3.0.0', 'Returns the cluster configuration for a node.'),
+    command('cluster|info', 2, LOADING_STALE, NO_KEYS, 'cluster', '3.0.0', 'Returns information about the state of a node.'),
+    command('cluster|keyslot', 3, LOADING_STALE, NO_KEYS, 'cluster', '3.0.0', 'Returns the hash slot for a key.'),
+    command('cluster|myid', 2, LOADING_STALE, NO_KEYS, 'cluster', '3.0.0', 'Returns the ID of a node.'),
+  ]),
+
   // Pub/Sub (main thread only; nothing is stored)
   command('subscribe', -2, ['pubsub', 'noscript', ...LOADING_STALE], NO_KEYS, 'pubsub', '2.0.0', 'Listens for messages published to channels.'),
   command('unsubscribe', -1, ['pubsub', 'noscript', ...LOADING_STALE], NO_KEYS, 'pubsub', '2.0.0', 'Stops listening to messages posted to channels.'),
@@ -138,6 +148,12 @@ export const RESP_COMMANDS: readonly RespCommandSpec[] = [
   command('mset', -3, ['write', 'denyoom'], [1, -1, 2], 'string', '1.0.1', 'Atomically creates or modifies the string values of one or more keys.'),
   command('append', 3, ['write', 'denyoom'], ONE_KEY, 'string', '2.0.0', 'Appends a string to the value of a key. Creates the key if it doesn\'t exist.'),
   command('strlen', 2, ['readonly', 'fast'], ONE_KEY, 'string', '2.2.0', 'Returns the length of a string value.'),
+  command('setrange', 4, ['write', 'denyoom'], ONE_KEY, 'string', '2.2.0', 'Overwrites a part of a string value with another by an offset. Creates the key if it doesn\'t exist.'),
+  command('incr', 2, ['write', 'denyoom', 'fast'], ONE_KEY, 'string', '1.0.0', 'Increments the integer value of a key by one. Uses 0 as initial value if the key doesn\'t exist.'),
+  command('decr', 2, ['write', 'denyoom', 'fast'], ONE_KEY, 'string', '1.0.0', 'Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn\'t exist.'),
+  command('incrby', 3, ['write', 'denyoom', 'fast'], ONE_KEY, 'string', '1.0.0', 'Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn\'t exist.'),
+  command('decrby', 3, ['write', 'denyoom', 'fast'], ONE_KEY, 'string', '1.0.0', 'Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn\'t exist.'),
+  command('incrbyfloat', 3, ['write', 'denyoom', 'fast'], ONE_KEY, 'string', '2.6.0', 'Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn\'t exist.'),
 
   // Keys
   command('del', -2, ['write'], ALL_KEYS, 'generic', '1.0.0', 'Deletes one or more keys.'),
@@ -146,10 +162,15 @@ export const RESP_COMMANDS: readonly RespCommandSpec[] = [
   command('exists', -2, ['readonly', 'fast'], ALL_KEYS, 'generic', '1.0.0', 'Determines whether one or more keys exist.'),
   command('touch', -2, ['readonly', 'fast'], ALL_KEYS, 'generic', '3.2.1', 'Returns the number of existing keys out of those specified after updating the time they were last accessed.'),
   // The plain forms only (Redis 6.2's arity): NX/XX/GT/LT need the current TTL, which today's ops do not return.
-  command('expire', 3, ['write', 'fast'], ONE_KEY, 'generic', '1.0.0', 'Sets the expiration time of a key in seconds.'),
-  command('pexpire', 3, ['write', 'fast'], ONE_KEY, 'generic', '2.6.0', 'Sets the expiration time of a key in milliseconds.'),
-  command('expireat', 3, ['write', 'fast'], ONE_KEY, 'generic', '1.2.0', 'Sets the expiration time of a key to a Unix timestamp.'),
-  command('pexpireat', 3, ['write', 'fast'], ONE_KEY, 'generic', '2.6.0', 'Sets the expiration time of a key to a Unix milliseconds timestamp.'),
+  command('expire', -3, ['write', 'fast'], ONE_KEY, 'generic', '1.0.0', 'Sets the expiration time of a key in seconds.'),
+  command('pexpire', -3, ['write', 'fast'], ONE_KEY, 'generic', '2.6.0', 'Sets the expiration time of a key in milliseconds.'),
+  command('expireat', -3, ['write', 'fast'], ONE_KEY, 'generic', '1.2.0', 'Sets the expiration time of a key to a Unix timestamp.'),
+  command('pexpireat', -3, ['write', 'fast'], ONE_KEY, 'generic', '2.6.0', 'Sets the expiration time of a key to a Unix milliseconds timestamp.'),
+  command('ttl', 2, ['readonly', 'fast'], ONE_KEY, 'generic', '1.0.0', 'Returns the expiration time in seconds of a key.'),
+  command('pttl', 2, ['readonly', 'fast'], ONE_KEY, 'generic', '2.6.0', 'Returns the expiration time in milliseconds of a key.'),
+  command('expiretime', 2, ['readonly', 'fast'], ONE_KEY, 'generic', '7.0.0', 'Returns the expiration time of a key as a Unix timestamp.'),
+  command('pexpiretime', 2, ['readonly', 'fast'], ONE_KEY, 'generic', '7.0.0', 'Returns the expiration time of a key as a Unix milliseconds timestamp.'),
+  command('persist', 2, ['write', 'fast'], ONE_KEY, 'generic', '2.2.0', 'Removes the expiration time of a key.'),
 ];
 
 const BY_NAME = new Map<string, RespCommandSpec>(RESP_COMMANDS.map((c) => [c.name, c]));

@@ -55,10 +55,17 @@ describe('topology', () => {
   });
 
   it('writes CLUSTER NODES and CLUSTER INFO as Redis does', () => {
-    const text = clusterNodesText(nodes, { host: 'b', ip: '10.0.0.2', port: 7000 }, 4);
+    const text = clusterNodesText(nodes, nodes[1]!.id, 4);
     expect(text.split('\n')[1]).toBe(`${nodes[1]!.id} 10.0.0.2:7000@17000,b myself,master - 0 0 4 connected 5461-10921`);
     expect(text.split('\n')[2]).toBe(`${nodes[2]!.id} c:7000@17000,c master - 0 0 4 connected 10922-16383`);
-    expect(clusterInfoText(nodes, 4)).toContain('cluster_state:ok\r\ncluster_slots_assigned:16384\r\n');
+    expect(clusterInfoText(nodes, 4)).toMatch(/^cluster_state:ok\r\ncluster_slots_assigned:16384\r\n/);
     expect(clusterInfoText(nodes, 4)).toContain('cluster_known_nodes:3\r\n');
+  });
+
+  it('puts each node\'s RESP port at the shared offset from its memcached port', () => {
+    const offset = topology(nodes, -1000);
+    expect(offset.map((n) => n.redisPort)).toEqual([6000, 6000, 6000]);
+    expect(offset.map((n) => n.id)).toEqual(nodes.map((n) => n.id));
+    expect(clusterNodesText(offset, null, 1).split('\n')[0]).toBe(`${nodes[0]!.id} 10.0.0.1:6000@16000,a master - 0 0 1 connected 0-5460`);
   });
 });

@@ -59,20 +59,20 @@ describe('item op records', () => {
 
   it('round-trips the item info block; classic replies after it read without one', () => {
     const w = new ReplyBatchWriter();
-    w.appendWithItemInfo(0, 5, 0xdeadbeef, 0x7, -1, 12, 66, 2, 3, 0x1f, Buffer.from('..hi..'), 2, 2);
+    w.appendWithItemInfo(0, 5, 0xdeadbeef, 0x7, -1, 0, 12, 66, 2, 3, 0x1f, Buffer.from('..hi..'), 2, 2);
     w.append(0, 9, 1, 2, Buffer.from('classic'), 0, 7);
-    w.appendWithItemInfo(4, 0, 0, 0, 123456, 0, 0, 0, 0, 0, null, 0, 0);
+    w.appendWithItemInfo(4, 0, 0, 0, 123456, 1_790_000_000_123.5, 0, 0, 0, 0, 0, null, 0, 0);
     const r = new ReplyBatchReader();
     r.reset(w.finish().slice());
     expect(r.read()).toBe(true);
     expect([r.status, r.clientFlags, r.casLow, r.casHigh, r.hasItemInfo]).toEqual([0, 5, 0xdeadbeef, 7, true]);
-    expect([r.itemTtlSeconds, r.itemIdleSeconds, r.itemSize, r.itemValueSize, r.itemSlabClassId, r.itemInfoBits]).toEqual([-1, 12, 66, 2, 3, 0x1f]);
+    expect([r.itemTtlSeconds, r.itemExpiresAtMs, r.itemIdleSeconds, r.itemSize, r.itemValueSize, r.itemSlabClassId, r.itemInfoBits]).toEqual([-1, 0, 12, 66, 2, 3, 0x1f]);
     expect(r.copyValue().toString()).toBe('hi');
     expect(r.read()).toBe(true);
     expect([r.hasItemInfo, r.clientFlags]).toEqual([false, 9]);
     expect(r.copyValue().toString()).toBe('classic');
     expect(r.read()).toBe(true);
-    expect([r.status, r.hasItemInfo, r.itemTtlSeconds, r.valueLength]).toEqual([4, true, 123456, 0]);
+    expect([r.status, r.hasItemInfo, r.itemTtlSeconds, r.itemExpiresAtMs, r.valueLength]).toEqual([4, true, 123456, 1_790_000_000_123.5, 0]);
     expect(r.read()).toBe(false);
   });
 
@@ -93,9 +93,9 @@ describe('item op records', () => {
 
   it('stops at a truncated item info block instead of reading past the end', () => {
     const w = new ReplyBatchWriter();
-    w.appendWithItemInfo(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, 0, 0);
+    w.appendWithItemInfo(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, 0, 0);
     const r = new ReplyBatchReader();
-    r.reset(w.finish().slice(0, BATCH_HEADER_BYTES + REPLY_HEADER_BYTES + 4));
+    r.reset(w.finish().slice(0, BATCH_HEADER_BYTES + REPLY_HEADER_BYTES + ITEM_INFO_BYTES - 8));
     expect(r.read()).toBe(false);
   });
 
@@ -107,7 +107,7 @@ describe('item op records', () => {
     replies.appendStatus(1);
     expect(replies.finish().length).toBe(BATCH_HEADER_BYTES + REPLY_HEADER_BYTES);
     const itemReplies = new ReplyBatchWriter();
-    itemReplies.appendWithItemInfo(1, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, 0, 0);
+    itemReplies.appendWithItemInfo(1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, 0, 0);
     expect(itemReplies.finish().length).toBe(BATCH_HEADER_BYTES + REPLY_HEADER_BYTES + ITEM_INFO_BYTES);
   });
 });

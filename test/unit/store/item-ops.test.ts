@@ -5,10 +5,10 @@
  * invariants checker after the mutations.
  */
 import type { Store } from '../../../src/store/store';
-import { StoreMode, StoreStatus } from '../../../src/store/types';
+import { ExpireCondition, StoreMode, StoreStatus } from '../../../src/store/types';
 import type { ArithmeticParams, ItemDeleteParams, ItemReadParams, ItemWriteParams } from '../../../src/store/types';
 import { hashBytes } from '../../../src/util/hash';
-import { bytes, casHalves, get, makeStore, NOW, prng, resultCas, set } from './helpers';
+import { bytes, casHalves, get, makeStore, NOW, prng, resultCas, set, storeOp } from './helpers';
 
 interface ItemView {
   status: StoreStatus;
@@ -58,6 +58,7 @@ function read(store: Store, key: string, o: Partial<Omit<ItemReadParams, 'compar
     noBump: o.noBump ?? false,
     touch: o.touch ?? false,
     touchExpiresAtMs: o.touchExpiresAtMs ?? 0,
+    touchCondition: o.touchCondition ?? ExpireCondition.Always,
     vivify: o.vivify ?? false,
     vivifyExpiresAtMs: o.vivifyExpiresAtMs ?? 0,
     recache: o.recache ?? false,
@@ -90,6 +91,7 @@ function write(
     invalidate: o.invalidate ?? false,
     vivify: o.vivify ?? false,
     vivifyExpiresAtMs: o.vivifyExpiresAtMs ?? 0,
+    keepExpiry: o.keepExpiry ?? false,
   };
   const v = bytes(value);
   return view(store, store.writeItem(...keyArgs(key), v, 0, v.length, p, now));
@@ -127,6 +129,7 @@ function arith(
   const p: ArithmeticParams = {
     incr: o.incr ?? true,
     delta: o.delta ?? 1n,
+    signed: o.signed ?? false,
     initial: o.initial ?? 0n,
     vivify: o.vivify ?? false,
     vivifyExpiresAtMs: o.vivifyExpiresAtMs ?? 0,
@@ -214,6 +217,122 @@ describe('Store.readItem (meta get)', () => {
     const s = makeStore();
     set(s, 'k', 'v');
     expect(read(s, 'k', { recache: true, recacheBelowSeconds: 1_000_000 }).won).toBe(false);
+  });
+});
+
+describe('Store.readItem touch conditions (Redis EXPIRE NX XX GT LT)', () => {
+  const later = NOW + 200 * SEC;
+  const earlier = NOW + 50 * SEC;
+  const touchIf = (s: Store, key: string, touchCondition: ExpireCondition, at: number): ItemView =>
+    read(s, key, { touch: true, touchExpiresAtMs: at, touchCondition, wantValue: false });
+
+  it('NX and XX look only at whether the item has an expiry', () => {
+    const s = makeStore();
+    set(s, 'k', 'v');
+    expect(touchIf(s, 'k', ExpireCondition.HasExpiry, later).status).toBe(StoreStatus.NotStored);
+    expect(get(s, 'k')).not.toBeNull();
+    expect(touchIf(s, 'k', ExpireCondition.NoExpiry, later)).toMatchObject({ status: StoreStatus.Ok, expiresAtMs: later });
+    expect(touchIf(s, 'k', ExpireCondition.NoExpiry, earlier).status).toBe(StoreStatus.NotStored);
+    expect(touchIf(s, 'k', ExpireCondition.HasExpiry, earlier)).toMatchObject({ status: StoreStatus.Ok, expiresAtMs: earlier });
+  });
+
+  it('GT and LT treat no expiry as infinite; equal times do not pass either', () => {
+    const s = makeStore();
+    set(s, 'k', 'v');
+    expect(touchIf(s, 'k', ExpireCondition.Later, later).status).toBe(StoreStatus.NotStored);
+    expect(touchIf(s, 'k', ExpireCondition.Earlier, later)).toMatchObject({ status: StoreStatus.Ok, expiresAtMs: later });
+    expect(touchIf(s, 'k', ExpireCondition.Earlier, later).status).toBe(StoreStatus.NotStored);
+    expect(touchIf(s, 'k', ExpireCondition.Later, later).status).toBe(StoreStatus.NotStored);
+    expect(touchIf(s, 'k', ExpireCondition.Later, earlier).status).toBe(StoreStatus.NotStored);
+    expect(touchIf(s, 'k', ExpireCondition.Earlier, earlier)).toMatchObject({ status: StoreStatus.Ok, expiresAtMs: earlier });
+    expect(touchIf(s, 'k', ExpireCondition.Later, later)).toMatchObject({ status: StoreStatus.Ok, expiresAtMs: later });
+    s.checkInvariants();
+  });
+
+  it('a passing condition with a time in the past expires the item at once; a missing key is NotFound', () => {
+    const s = makeStore();
+    set(s, 'k', 'v', { exp: later });
+    expect(touchIf(s, 'k', ExpireCondition.Later, 1).status).toBe(StoreStatus.NotStored);
+    expect(touchIf(s, 'k', ExpireCondition.Earlier, 1).status).toBe(StoreStatus.Ok);
+    expect(get(s, 'k')).toBeNull();
+    expect(touchIf(s, 'k', ExpireCondition.Always, later).status).toBe(StoreStatus.NotFound);
+    s.checkInvariants();
+  });
+});
+
+describe('Store.writeItem keepExpiry (Redis SET KEEPTTL)', () => {
+  it('keeps the expiry of a live item, gives a new item expiresAtMs, and ignores an expired one', () => {
+    const s = makeStore();
+    set(s, 'k', 'old', { exp: NOW + 100 * SEC, flags: 3 });
+    expect(write(s, 'k', 'new', { keepExpiry: true, expiresAtMs: NOW + 5 * SEC })).toMatchObject({ status: StoreStatus.Stored, expiresAtMs: NOW + 100 * SEC, flags: 0 });
+    expect(get(s, 'k')?.value).toBe('new');
+    expect(write(s, 'fresh', 'v', { keepExpiry: true })).toMatchObject({ status: StoreStatus.Stored, expiresAtMs: 0 });
+    expect(write(s, 'k', 'later', { keepExpiry: true }, NOW + 200 * SEC)).toMatchObject({ status: StoreStatus.Stored, expiresAtMs: 0 });
+    expect(write(s, 'k', 'x', { mode: StoreMode.Replace, keepExpiry: true, expiresAtMs: NOW + 9 * SEC }, NOW + 200 * SEC).expiresAtMs).toBe(0);
+    s.checkInvariants();
+  });
+});
+
+describe('Store.setRange (Redis SETRANGE)', () => {
+  const setRange = (s: Store, key: string, offset: number, patch: string, now = NOW): ItemView => {
+    const p = bytes(patch);
+    return view(s, s.setRange(...keyArgs(key), p, 0, p.length, offset, now));
+  };
+
+  it('creates a missing key from zero bytes; an empty patch on a missing key creates nothing', () => {
+    const s = makeStore();
+    expect(setRange(s, 'k', 0, '').status).toBe(StoreStatus.NotFound);
+    expect(get(s, 'k')).toBeNull();
+    expect(setRange(s, 'k', 3, 'ab')).toMatchObject({ status: StoreStatus.Stored, valueSize: 5, flags: 0, expiresAtMs: 0, created: true });
+    expect(get(s, 'k')?.value).toBe('\0\0\0ab');
+    s.checkInvariants();
+  });
+
+  it('patches inside and past the end, keeping flags and expiry; an empty patch reports the length', () => {
+    const s = makeStore();
+    set(s, 'k', 'hello world', { flags: 4, exp: NOW + 60 * SEC });
+    expect(setRange(s, 'k', 6, 'there')).toMatchObject({ status: StoreStatus.Stored, valueSize: 11, flags: 4, expiresAtMs: NOW + 60 * SEC });
+    expect(get(s, 'k')?.value).toBe('hello there');
+    expect(setRange(s, 'k', 13, '!')).toMatchObject({ valueSize: 14 });
+    expect(get(s, 'k')).toMatchObject({ value: 'hello there\0\0!', flags: 4 });
+    expect(setRange(s, 'k', 1000, '')).toMatchObject({ status: StoreStatus.Ok, valueSize: 14 });
+    s.checkInvariants();
+  });
+
+  it('refuses a patch ending past the page size before allocating, and leaves the value alone', () => {
+    const s = makeStore();
+    set(s, 'k', 'v');
+    expect(setRange(s, 'k', 2 ** 52, 'x').status).toBe(StoreStatus.TooLarge);
+    expect(get(s, 'k')?.value).toBe('v');
+  });
+});
+
+describe('Store.floatIncrement (Redis INCRBYFLOAT)', () => {
+  const incrByFloat = (s: Store, key: string, increment: string, now = NOW): ItemView => {
+    const b = bytes(increment);
+    return view(s, s.floatIncrement(...keyArgs(key), b, 0, b.length, now));
+  };
+
+  it('counts a missing key as 0, keeps flags and expiry of an existing one, and stores the text it replies', () => {
+    const s = makeStore();
+    expect(incrByFloat(s, 'f', '0.1')).toMatchObject({ status: StoreStatus.Ok, value: '0.1', flags: 0, expiresAtMs: 0, created: true });
+    expect(incrByFloat(s, 'f', '0.2')).toMatchObject({ value: '0.3', created: false });
+    set(s, 'g', '2', { flags: 8, exp: NOW + 9 * SEC });
+    expect(incrByFloat(s, 'g', '0.5')).toMatchObject({ value: '2.5', flags: 8, expiresAtMs: NOW + 9 * SEC });
+    expect(get(s, 'g')).toMatchObject({ value: '2.5', flags: 8 });
+    s.checkInvariants();
+  });
+
+  it('refuses a bad value or increment, and an infinite sum, leaving the value alone', () => {
+    const s = makeStore();
+    set(s, 'f', 'abc');
+    expect(incrByFloat(s, 'f', '1').status).toBe(StoreStatus.NonNumeric);
+    set(s, 'f', '1');
+    expect(incrByFloat(s, 'f', 'x').status).toBe(StoreStatus.NonNumeric);
+    expect(incrByFloat(s, 'f', 'inf').status).toBe(StoreStatus.Overflow);
+    expect(incrByFloat(s, 'missing', 'nan').status).toBe(StoreStatus.NonNumeric);
+    expect(get(s, 'f')?.value).toBe('1');
+    expect(get(s, 'missing')).toBeNull();
   });
 });
 
@@ -424,6 +543,60 @@ describe('Store.arithmetic (meta arithmetic, binary incr/decr)', () => {
     remove(s, 'n', { invalidate: true });
     expect(arith(s, 'n', { delta: 1n }).stale).toBe(true);
     expect(arith(s, 'n', { delta: 1000n }).stale).toBe(false);
+  });
+});
+
+describe('Store.arithmetic signed (Redis INCRBY)', () => {
+  const I64_MAX = (1n << 63n) - 1n;
+  const I64_MIN = -(1n << 63n);
+  const incrBy = (s: Store, key: string, delta: bigint, now = NOW): ItemView => arith(s, key, { signed: true, delta }, now);
+
+  it('counts a missing key as 0 and creates it with flags 0 and no expiry', () => {
+    const s = makeStore();
+    expect(incrBy(s, 'n', -5n)).toMatchObject({ status: StoreStatus.Ok, value: '-5', flags: 0, expiresAtMs: 0, created: true });
+    expect(get(s, 'n')?.value).toBe('-5');
+    expect(incrBy(s, 'n', 7n)).toMatchObject({ status: StoreStatus.Ok, value: '2', created: false });
+    s.checkInvariants();
+  });
+
+  it('keeps the flags and expiry of an existing item and writes unpadded digits', () => {
+    const s = makeStore();
+    expect(storeOp(s, StoreMode.Set, 'n', '100', { flags: 9, exp: NOW + 60 * SEC })).toBe(StoreStatus.Stored);
+    expect(incrBy(s, 'n', -91n)).toMatchObject({ value: '9', flags: 9, expiresAtMs: NOW + 60 * SEC });
+    expect(get(s, 'n')).toMatchObject({ value: '9', flags: 9 });
+    s.checkInvariants();
+  });
+
+  it('refuses what Redis string2ll refuses, and leaves the value alone', () => {
+    const s = makeStore();
+    for (const bad of ['', ' 1', '1 ', '+1', '01', '-0', '-', '1.5', 'abc', '9223372036854775808', '-9223372036854775809', '123456789012345678901']) {
+      storeOp(s, StoreMode.Set, 'n', bad);
+      expect([bad, incrBy(s, 'n', 1n).status]).toEqual([bad, StoreStatus.NonNumeric]);
+      expect(get(s, 'n')?.value).toBe(bad);
+    }
+    for (const good of ['0', '-1', '9223372036854775806', '-9223372036854775808']) {
+      storeOp(s, StoreMode.Set, 'n', good);
+      expect(incrBy(s, 'n', 1n).value).toBe((BigInt(good) + 1n).toString());
+    }
+  });
+
+  it('reports overflow at both ends of int64 without changing the value', () => {
+    const s = makeStore();
+    storeOp(s, StoreMode.Set, 'n', I64_MAX.toString());
+    expect(incrBy(s, 'n', 1n).status).toBe(StoreStatus.Overflow);
+    expect(get(s, 'n')?.value).toBe(I64_MAX.toString());
+    storeOp(s, StoreMode.Set, 'n', '-1');
+    expect(incrBy(s, 'n', I64_MIN).status).toBe(StoreStatus.Overflow);
+    storeOp(s, StoreMode.Set, 'n', '0');
+    expect(incrBy(s, 'n', I64_MIN).value).toBe(I64_MIN.toString());
+    expect(incrBy(s, 'n', -1n).status).toBe(StoreStatus.Overflow);
+    expect(incrBy(s, 'm', I64_MAX).value).toBe(I64_MAX.toString());
+  });
+
+  it('does not resurrect an expired item: it counts as missing', () => {
+    const s = makeStore();
+    storeOp(s, StoreMode.Set, 'n', '50', { exp: NOW + SEC });
+    expect(incrBy(s, 'n', 1n, NOW + 2 * SEC)).toMatchObject({ value: '1', expiresAtMs: 0, created: true });
   });
 });
 

@@ -14,7 +14,8 @@ test('arity: positive is exact, negative is a minimum', () => {
 
 test('lookups ignore case; subcommands have Redis 7 full names', () => {
   expect(findCommand('GeT')?.name).toBe('get');
-  expect(findCommand('incr')).toBeUndefined();
+  expect(findCommand('incr')?.name).toBe('incr');
+  expect(findCommand('msetnx')).toBeUndefined();
   const client = findCommand('CLIENT')!;
   expect(findSubcommand(client, 'SetName')?.name).toBe('client|setname');
   expect(findSubcommand(client, 'nope')).toBeUndefined();
