@@ -10,6 +10,7 @@ import { parseClusterNodeList } from './cluster/cluster-node';
 import { DnsSource, FileSource, Membership, SelfSource, StaticSource, selfNode, type MembershipSource } from './cluster/membership';
 import type { Config } from './config/config';
 import { Router, OpCode } from './router/router';
+import { startCoarseClock } from './server/connection';
 import { Listener, type ListenAddress } from './server/listener';
 import { respSessionFactory } from './server/resp-session-factory';
 import { noteFlush, noteKeyWritten } from './server/resp-watch';
@@ -46,6 +47,8 @@ export class Daemon {
   private tlsOptions: TlsServerOptions | null;
   private readonly processStartMs = Date.now();
   private stopping: Promise<void> | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private stopCoarseClock: (() => void) | null = null;
   private started = false;
   private sources: StatsSources | null = null;
 
@@ -117,6 +120,12 @@ export class Daemon {
         this.logger.info(`admin HTTP on ${host}:${port} (/metrics /healthz /readyz)`);
       }
     }
+    if (c.idleTimeoutSeconds > 0) {
+      this.stopCoarseClock = startCoarseClock();
+      const timeoutMs = c.idleTimeoutSeconds * 1000;
+      this.idleTimer = setInterval(() => this.listener.kickIdle(timeoutMs), Math.min(1000, timeoutMs / 2));
+      this.idleTimer.unref();
+    }
     for (const a of this.listener.addresses) this.logger.info(`listening on ${a.kind} ${a.address} (${a.protocol})`);
     this.started = true;
   }
@@ -148,7 +157,9 @@ export class Daemon {
   private async doStop(): Promise<void> {
     const stopAccepting = this.listener.stopAccepting();
     this.listener.drainConnections();
-    const deadline = Date.now() + (this.options.shutdownTimeoutMs ?? 5000);
+    if (this.idleTimer !== null) clearInterval(this.idleTimer);
+    this.stopCoarseClock?.();
+    const deadline = Date.now() + (this.options.shutdownTimeoutMs ?? this.config.shutdownTimeoutSeconds * 1000);
     while (this.listener.connectionCount > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

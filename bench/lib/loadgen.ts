@@ -13,6 +13,7 @@
 import net from 'node:net';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Histogram } from './histogram';
+import { prng } from './prng';
 
 /** The wire protocol the generator speaks: memcached text (`get`/`set`) or RESP (`GET`/`SET`). */
 export type LoadProtocol = 'memcache' | 'resp';
@@ -71,17 +72,6 @@ interface WorkerReport {
   seconds: number;
 }
 
-/** Mulberry32: small, fast, seedable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Seeded Zipf sampler over ranks 0..n-1 (rank 0 the hottest): P(rank k) ∝

@@ -10,6 +10,7 @@
  */
 import net from 'node:net';
 import { Histogram } from './histogram';
+import { prng } from './prng';
 
 export interface SoakOptions {
   port: number;
@@ -54,16 +55,6 @@ function fnv1a(bytes: Uint8Array, start: number, end: number): number {
   return h;
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `<key>#<fill seed>#<checksum>#` then filler bytes derived from the seed, to

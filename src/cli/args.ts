@@ -50,6 +50,8 @@ export const OPTIONS = {
   'max-item-size': { short: 'I', arity: 'value', env: true, describe: 'max item size (k/m suffix, 1k to 128m)' },
   'enable-sasl': { short: 'S', arity: 'switch', env: true, describe: 'require SASL PLAIN authentication (binary protocol)' },
   'auth-file': { short: 'Y', arity: 'value', env: true, describe: 'user:password file; enables ascii authentication' },
+  'idle-timeout': { arity: 'value', env: true, describe: 'close connections idle this many seconds; 0 = never' },
+  'shutdown-timeout': { arity: 'value', env: true, describe: 'seconds a graceful stop waits for owed replies' },
   'redis-port': { arity: 'value', env: true, describe: 'TCP port for the Redis protocol (RESP); 0 = off' },
   'admin-port': { arity: 'value', env: true, describe: 'HTTP port for /metrics, /healthz, /readyz; 0 = off' },
   'tls-port': { arity: 'value', env: true, describe: 'TCP port for the memcached protocols over TLS; 0 = off' },
@@ -61,6 +63,7 @@ export const OPTIONS = {
   'cluster-file': { arity: 'value', env: true, describe: 'cluster members file (host:port or host|ip|port per line), watched' },
   'cluster-dns': { arity: 'value', env: true, describe: 'DNS name (A/AAAA, or SRV if it starts with _) polled for members' },
   'cluster-dns-interval': { arity: 'value', env: true, describe: 'seconds between --cluster-dns look-ups' },
+  'redis-cluster': { arity: 'switch', env: true, describe: 'act as a Redis Cluster node on the Redis port (MOVED, CROSSSLOT)' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -83,6 +86,7 @@ export interface ParsedArgs {
   readonly values: Partial<Record<ValueOptionName, readonly string[]>>;
   readonly enableShutdown: boolean;
   readonly enableSasl: boolean;
+  readonly redisCluster: boolean;
   /** How many times -v was given (0 = not given). */
   readonly verbose: number;
   readonly help: boolean;
@@ -195,6 +199,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     values,
     enableShutdown: parsed['enable-shutdown'] === true,
     enableSasl: parsed['enable-sasl'] === true,
+    redisCluster: parsed['redis-cluster'] === true,
     verbose: typeof parsed['verbose'] === 'number' ? parsed['verbose'] : 0,
     help: parsed['help'] === true,
     version: parsed['version'] === true,

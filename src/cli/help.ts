@@ -37,6 +37,14 @@ function helpEntries(): Record<OptionName, HelpEntry> {
       lines: [`access mask for UNIX socket, in octal (default: ${DEFAULTS.unixMask.toString(8)})`],
     },
     'enable-shutdown': { lines: ['enable ascii "shutdown" command'] },
+    'idle-timeout': {
+      placeholder: 'sec',
+      lines: ['close a connection after this many seconds without', `a request or reply (default: ${DEFAULTS.idleTimeoutSeconds}, never)`],
+    },
+    'shutdown-timeout': {
+      placeholder: 'sec',
+      lines: ['seconds SIGTERM waits for owed replies', `(default: ${DEFAULTS.shutdownTimeoutSeconds})`],
+    },
     'redis-port': {
       placeholder: 'num',
       lines: ['TCP port for the Redis protocol, RESP2/3', `(default: ${DEFAULTS.redisPort}, off)`],
@@ -65,6 +73,16 @@ function helpEntries(): Record<OptionName, HelpEntry> {
     'cluster-dns-interval': {
       placeholder: 'sec',
       lines: [`seconds between DNS look-ups (default: ${DEFAULTS.clusterDnsIntervalSeconds})`],
+    },
+    'redis-cluster': {
+      lines: [
+        'serve the Redis port as a Redis Cluster node: slots',
+        'split evenly over the --cluster-* members, MOVED for',
+        'keys another member owns, CROSSSLOT across slots.',
+        "A member's Redis port is its memcached port plus",
+        "ours minus --port (all members use one offset:",
+        '11211 and 6379 on every pod works) (default: off)',
+      ],
     },
     'enable-sasl': { lines: ['turn on SASL PLAIN authentication (binary protocol);', 'credentials come from --auth-file'] },
     'auth-file': {

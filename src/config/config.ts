@@ -23,12 +23,22 @@ export interface TlsConfig {
 export interface Config {
   /** TCP port (-p); 0 = TCP off. */
   port: number;
+  /** Close connections without a request or reply for this long; 0 = never (memcached's idle_timeout). */
+  idleTimeoutSeconds: number;
+  /** How long a graceful stop waits for owed replies before closing sockets. */
+  shutdownTimeoutSeconds: number;
   /** Redis protocol (RESP) TCP port on the same interfaces; 0 = off. */
   redisPort: number;
   /** Admin HTTP port (/metrics, /healthz, /readyz) on the same interfaces; 0 = off. */
   adminPort: number;
   /** TLS listeners and their key material (files are read at start and on SIGHUP); null = no TLS port. */
   tls: TlsConfig | null;
+  /**
+   * --redis-cluster: the RESP port acts as a Redis Cluster node over the same
+   * membership (MOVED / CROSSSLOT for keys other nodes own). Off: CLUSTER
+   * commands still answer, nothing redirects.
+   */
+  redisCluster: boolean;
   /** Where `config get cluster` membership comes from; at most one source (none = this node only). */
   cluster: ClusterSourceConfig;
   /** Interfaces to listen on (-l), comma list split. */

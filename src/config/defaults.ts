@@ -21,11 +21,14 @@ export const DEFAULTS = {
   growthFactor: 1.25,
   slabMinSize: 48,
   verbosity: 0,
+  idleTimeoutSeconds: 0,
+  shutdownTimeoutSeconds: 10,
   redisPort: 0,
   adminPort: 0,
   clusterDnsIntervalSeconds: 5,
   enableShutdown: false,
   enableSasl: false,
+  redisCluster: false,
 } as const;
 
 export const LIMITS = {

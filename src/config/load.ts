@@ -89,6 +89,8 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
 
   const port = resolve('port', parsePort, DEFAULTS.port);
   const redisPort = resolve('redis-port', parsePort, DEFAULTS.redisPort);
+  const idleTimeout = resolve('idle-timeout', (t) => parseInteger(t, 0, 86_400 * 30), DEFAULTS.idleTimeoutSeconds);
+  const shutdownTimeout = resolve('shutdown-timeout', (t) => parseInteger(t, 0, 3600), DEFAULTS.shutdownTimeoutSeconds);
   const adminPort = resolve('admin-port', parsePort, DEFAULTS.adminPort);
   const cluster = resolveClusterSource(textOf, resolve);
   const tls = resolveTls(textOf, resolve);
@@ -101,6 +103,7 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
   const unixMask = resolve('unix-mask', parseUnixMask, DEFAULTS.unixMask);
   const enableShutdown = resolveSwitch(args.enableShutdown, env, 'enable-shutdown');
   const enableSasl = resolveSwitch(args.enableSasl, env, 'enable-sasl');
+  const redisCluster = resolveSwitch(args.redisCluster, env, 'redis-cluster');
   // memcached's SASL password database variable is honoured as a fallback source.
   const authFile = resolve<string | null>('auth-file', parseFilePath, env['MEMCACHED_SASL_PWDB']?.trim() || null);
   if (enableSasl && authFile.value === null) {
@@ -169,7 +172,10 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
   const config: Config = {
     // memcached: a UNIX socket "disables network support"; port 0 is how Config says "no TCP".
     port: unixSocket.value === null ? port.value : 0,
+    idleTimeoutSeconds: idleTimeout.value,
+    shutdownTimeoutSeconds: shutdownTimeout.value,
     redisPort: redisPort.value,
+    redisCluster,
     adminPort: adminPort.value,
     cluster,
     tls,
@@ -237,10 +243,16 @@ function resolveTls(textOf: TextOf, resolve: Resolve): TlsConfig | null {
   return { port: port.value, redisPort: redisPort.value, certFile: cert.value, keyFile: key.value, caFile: ca.value };
 }
 
-function resolveSwitch(typed: boolean, env: NodeJS.ProcessEnv, name: 'enable-shutdown' | 'enable-sasl'): boolean {
+const SWITCH_DEFAULTS = {
+  'enable-shutdown': DEFAULTS.enableShutdown,
+  'enable-sasl': DEFAULTS.enableSasl,
+  'redis-cluster': DEFAULTS.redisCluster,
+} as const;
+
+function resolveSwitch(typed: boolean, env: NodeJS.ProcessEnv, name: keyof typeof SWITCH_DEFAULTS): boolean {
   if (typed) return true;
   const text = env[envVarName(name)]?.trim();
-  if (!text) return name === 'enable-sasl' ? DEFAULTS.enableSasl : DEFAULTS.enableShutdown;
+  if (!text) return SWITCH_DEFAULTS[name];
   const parsed = parseBoolean(text);
   if (!parsed.ok) throw new codes.SC_ERR_CONFIG_INVALID(`--${name}`, parsed.reason, 'env');
   return parsed.value;

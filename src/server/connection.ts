@@ -23,8 +23,9 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
 
 /**
  * A protocol's conversation. It asks `mayDispatch()` before sending work to
- * the shards; when refused it keeps the parsed requests, in order, until
- * `resume()`.
+ * the shards — once per parsed request, which is also how the connection
+ * knows the client is making progress (the idle timeout) — and when refused
+ * it keeps the parsed requests, in order, until `resume()`.
  */
 export interface ProtocolSession {
   push(chunk: Buffer): void;
@@ -93,6 +94,30 @@ class OutputFlusher {
 }
 
 const outputFlusher = new OutputFlusher();
+
+/**
+ * A seconds-resolution clock for idle tracking: reading Date.now() per request
+ * would cost more than the whole check, and idleness is judged in seconds.
+ */
+let coarseNowMs = Date.now();
+let coarseClockUsers = 0;
+let coarseClockTimer: NodeJS.Timeout | null = null;
+
+/** Starts the shared clock (idempotent per user); returns its stop function. */
+export function startCoarseClock(): () => void {
+  coarseClockUsers++;
+  if (coarseClockTimer === null) {
+    coarseNowMs = Date.now();
+    coarseClockTimer = setInterval(() => (coarseNowMs = Date.now()), 250);
+    coarseClockTimer.unref();
+  }
+  return () => {
+    if (--coarseClockUsers === 0 && coarseClockTimer !== null) {
+      clearInterval(coarseClockTimer);
+      coarseClockTimer = null;
+    }
+  };
+}
 /** Output up to this size is joined into one buffer (one copy, one write); larger goes out corked. */
 const CONCAT_LIMIT = 64 * 1024;
 
@@ -105,6 +130,8 @@ export class Connection implements ReplyOutput, DispatchGate {
   private outBytes = 0;
   private outScheduled = false;
   private endAfterOutput = false;
+  /** When the client last completed a request or was last sent a reply (coarse clock). */
+  private lastProgressMs = coarseNowMs;
 
   constructor(
     private readonly socket: Socket,
@@ -161,6 +188,7 @@ export class Connection implements ReplyOutput, DispatchGate {
       socket.uncork();
     }
     this.context.stats.bytesWritten += bytes;
+    if (bytes > 0) this.lastProgressMs = coarseNowMs;
     if (this.endAfterOutput) {
       socket.end();
       return;
@@ -174,6 +202,21 @@ export class Connection implements ReplyOutput, DispatchGate {
   }
 
   mayDispatch(): boolean {
+    this.lastProgressMs = coarseNowMs;
+    return this.hasRoom();
+  }
+
+  /**
+   * Idle means: no request completed and no reply written for `timeoutMs`, and
+   * nothing owed to or waiting for the client. Bytes alone do not count, so a
+   * request trickled a byte at a time (slowloris) goes idle too.
+   */
+  isIdle(timeoutMs: number): boolean {
+    if (this.closed || this.queue.pendingWeight > 0 || this.session?.hasDeferred === true) return false;
+    return coarseNowMs - this.lastProgressMs > timeoutMs;
+  }
+
+  private hasRoom(): boolean {
     return (
       this.queue.pendingWeight < this.limits.maxInFlightOps &&
       this.socket.writableLength + this.outBytes < this.limits.maxUnsentBytes
@@ -216,7 +259,7 @@ export class Connection implements ReplyOutput, DispatchGate {
   /** Replies went out or the socket drained: release waiting requests, then read again. */
   private onProgress(): void {
     if (this.closed || this.session === null) return;
-    if (this.session.hasDeferred && this.mayDispatch()) this.session.resume();
+    if (this.session.hasDeferred && this.hasRoom()) this.session.resume();
     if (this.paused && !this.session.hasDeferred) {
       this.paused = false;
       this.socket.resume();

@@ -52,13 +52,7 @@ export class Listener {
 
   async listenTcp(host: string, port: number, protocol: ListenProtocol = 'memcache'): Promise<ListenAddress> {
     const server = this.createServer(protocol);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host, port }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, { host, port });
     const bound = server.address() as net.AddressInfo;
     const address: ListenAddress = { kind: 'tcp', protocol, address: `${bound.address}:${bound.port}`, port: bound.port };
     this.addresses.push(address);
@@ -94,13 +88,7 @@ export class Listener {
     });
     this.servers.push(server);
     this.tlsServers.push(server);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host, port }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, { host, port });
     const bound = server.address() as net.AddressInfo;
     const address: ListenAddress = { kind: 'tls', protocol, address: `${bound.address}:${bound.port}`, port: bound.port };
     this.addresses.push(address);
@@ -115,13 +103,7 @@ export class Listener {
   async listenUnix(path: string, mask: number, protocol: ListenProtocol = 'memcache'): Promise<ListenAddress> {
     removeStaleSocket(path);
     const server = this.createServer(protocol);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ path }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, { path });
     fs.chmodSync(path, mask);
     const address: ListenAddress = { kind: 'unix', protocol, address: path, port: 0 };
     this.addresses.push(address);
@@ -140,6 +122,18 @@ export class Listener {
   /** Asks every connection to close once its owed replies are written. */
   drainConnections(): void {
     for (const c of this.connections) c.drainAndClose();
+  }
+
+  /** Closes connections idle for longer than `timeoutMs` (see Connection.isIdle); returns how many. */
+  kickIdle(timeoutMs: number): number {
+    let kicked = 0;
+    for (const c of this.connections) {
+      if (!c.isIdle(timeoutMs)) continue;
+      c.destroy();
+      kicked++;
+    }
+    this.context.stats.idleKicks += kicked;
+    return kicked;
   }
 
   destroyConnections(): void {
@@ -172,6 +166,17 @@ export class Listener {
     });
     this.connections.add(connection);
   }
+}
+
+/** server.listen as a promise that rejects on the bind error (EADDRINUSE, EACCES). */
+function listenOn(server: net.Server, options: net.ListenOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 function removeStaleSocket(path: string): void {

@@ -11,6 +11,8 @@ export class ServerStats {
   cmdFlush = 0;
   /** Connections paused because their replies backed up (memcached's conn_yields is the nearest). */
   connYields = 0;
+  /** Connections closed by the idle timeout (memcached's idle_kicks). */
+  idleKicks = 0;
   /** Authentication attempts (ascii login `set`s, SASL auth/step) and the failed ones. */
   authCmds = 0;
   authErrors = 0;

@@ -29,10 +29,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** Resolves once something accepts on 127.0.0.1:`port`; fails if `child` exits first or after `timeoutMs`. */
+export async function waitForPort(port: number, child: ChildProcess | null = null, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`daemon exited with code ${child.exitCode}`);
+    if (child !== null && child.exitCode !== null) throw new Error(`daemon exited with code ${child.exitCode}`);
     const ok = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
       socket.once('connect', () => {

@@ -14,7 +14,10 @@ const { Daemon } = require(path.join(DIST_DIR, 'src', 'daemon')) as typeof Daemo
 
 const config: Config = {
   port: 0,
+  idleTimeoutSeconds: 0,
+  shutdownTimeoutSeconds: 10,
   redisPort: 0,
+  redisCluster: false,
   adminPort: 0,
   cluster: { kind: 'self' },
   tls: null,

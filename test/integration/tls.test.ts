@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { MAIN_JS, freePort, startDaemon, type RunningDaemon } from '../helpers/daemon';
+import { MAIN_JS, freePort, startDaemon, waitForPort, type RunningDaemon } from '../helpers/daemon';
 
 const HAVE_OPENSSL = spawnSync('openssl', ['version']).status === 0;
 const describeWithOpenssl = HAVE_OPENSSL ? describe : describe.skip;
@@ -147,17 +147,3 @@ describeWithOpenssl('TLS ports', () => {
     expect(run.stderr).toMatch(/cannot read the TLS certificate \/nonexistent\.pem: ENOENT/);
   });
 });
-
-async function waitForPort(port: number): Promise<void> {
-  const net = await import('node:net');
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listening on ${port}`);
-}

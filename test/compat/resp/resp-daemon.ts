@@ -2,35 +2,17 @@
  * Starts the compiled daemon with its Redis port on, and reads raw RESP
  * replies off a socket (counting complete top-level replies, RESP2 and RESP3).
  */
-import net from 'node:net';
-import { freePort, startDaemon, type RunningDaemon } from '../../helpers/daemon';
+import { freePort, startDaemon, waitForPort, type RunningDaemon } from '../../helpers/daemon';
 import { RawClient } from '../../helpers/raw-client';
 
 export interface RespDaemon extends RunningDaemon {
   redisPort: number;
 }
 
-async function waitForListening(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis port ${port} not listening`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 export async function startRespDaemon(args: string[] = []): Promise<RespDaemon> {
   const redisPort = await freePort();
   const daemon = await startDaemon(['--redis-port', String(redisPort), ...args]);
-  await waitForListening(redisPort, 10000);
+  await waitForPort(redisPort, daemon.process);
   return Object.assign(daemon, { redisPort });
 }
 

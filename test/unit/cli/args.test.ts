@@ -41,7 +41,7 @@ describe('OPTIONS', () => {
     const withShort = OPTION_NAMES.filter((name) => (OPTIONS[name] as OptionSpec).short !== undefined);
     expect(Object.fromEntries(withShort.map((name) => [name, (OPTIONS[name] as OptionSpec).short]))).toEqual(expected);
     // Options of our own (no memcached letter) have long names only.
-    expect(OPTION_NAMES.filter((name) => !withShort.includes(name))).toEqual(['redis-port', 'admin-port', 'tls-port', 'tls-redis-port', 'tls-cert', 'tls-key', 'tls-ca', 'cluster-nodes', 'cluster-file', 'cluster-dns', 'cluster-dns-interval']);
+    expect(OPTION_NAMES.filter((name) => !withShort.includes(name))).toEqual(['idle-timeout', 'shutdown-timeout', 'redis-port', 'admin-port', 'tls-port', 'tls-redis-port', 'tls-cert', 'tls-key', 'tls-ca', 'cluster-nodes', 'cluster-file', 'cluster-dns', 'cluster-dns-interval', 'redis-cluster']);
   });
 });
 
@@ -114,7 +114,7 @@ describe('normalizeArgv', () => {
 
 describe('parseArgs', () => {
   it('returns nothing for an empty command line', () => {
-    expect(parseArgs([])).toEqual({ values: {}, enableShutdown: false, enableSasl: false, verbose: 0, help: false, version: false });
+    expect(parseArgs([])).toEqual({ values: {}, enableShutdown: false, enableSasl: false, redisCluster: false, verbose: 0, help: false, version: false });
   });
 
   it('keeps every value as typed text, repeated ones in order', () => {

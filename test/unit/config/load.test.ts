@@ -12,6 +12,8 @@ const NO_ENV: NodeJS.ProcessEnv = {};
 
 const DEFAULT_CONFIG: Config = {
   port: 11211,
+  idleTimeoutSeconds: 0,
+  shutdownTimeoutSeconds: 10,
   redisPort: 0,
   adminPort: 0,
   cluster: { kind: 'self' },
@@ -29,6 +31,7 @@ const DEFAULT_CONFIG: Config = {
   verbosity: 0,
   enableShutdown: false,
   enableSasl: false,
+  redisCluster: false,
   authFile: null,
 };
 
@@ -377,6 +380,15 @@ describe('cluster membership flags', () => {
     expect(configError(['--cluster-nodes', 'a:99999']).message).toMatch(/--cluster-nodes/);
     expect(configError(['--cluster-dns', 'bad name']).message).toMatch(/--cluster-dns.*not a DNS name/);
     expect(configError(['--cluster-dns-interval', '0']).message).toMatch(/--cluster-dns-interval/);
+  });
+
+  it('turns Redis Cluster mode on with --redis-cluster or SHARDCACHE_REDIS_CLUSTER (off by default)', () => {
+    expect(loadConfig([], NO_ENV).redisCluster).toBe(false);
+    expect(loadConfig(['--redis-cluster'], NO_ENV).redisCluster).toBe(true);
+    expect(loadConfig([], { SHARDCACHE_REDIS_CLUSTER: 'yes' }).redisCluster).toBe(true);
+    expect(loadConfig([], { SHARDCACHE_REDIS_CLUSTER: '0' }).redisCluster).toBe(false);
+    expect(loadConfig(['--redis-cluster'], { SHARDCACHE_REDIS_CLUSTER: '0' }).redisCluster).toBe(true);
+    expect(configError([], { SHARDCACHE_REDIS_CLUSTER: 'maybe' }).message).toMatch(/--redis-cluster.*not a boolean/);
   });
 });
 

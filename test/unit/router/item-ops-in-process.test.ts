@@ -78,7 +78,10 @@ class Collector implements ReplySink {
   }
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+/** In-process shards answer through setImmediate hops: wait check phases, not time (see router-in-process.test.ts). */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+};
 const key = (s: string) => Buffer.from(s);
 
 function readRequest(o: Partial<ItemReadRequest> = {}): ItemReadRequest {

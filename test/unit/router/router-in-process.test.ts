@@ -21,7 +21,14 @@ class Collector implements ReplySink {
   }
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+/**
+ * In-process shards answer through setImmediate hops (flush, then reply): wait
+ * a few check phases rather than a time, which a loaded machine can overrun
+ * before the hops run (a timer due by then fires first in the next loop turn).
+ */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+};
 
 describe('Router with in-process shards', () => {
   let pool: ShardPool;
