@@ -122,7 +122,7 @@ function helpEntries(): Record<OptionName, HelpEntry> {
     threads: {
       placeholder: 'num',
       lines: [
-        `number of threads to use (default: ${defaultThreads()}, the CPU count);`,
+        `shard threads (default: ${defaultThreads()}, CPUs - 1, at least 1);`,
         `each thread owns one shard of the cache (max: ${LIMITS.maxThreads})`,
       ],
     },

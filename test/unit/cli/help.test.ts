@@ -34,7 +34,7 @@ describe('formatHelp', () => {
     expect(help).toContain('(default: 1024)');
     expect(help).toContain('(default: 1.25)');
     expect(help).toContain('(default: 48)');
-    expect(help).toContain(`(default: ${defaultThreads()}, the CPU count)`);
+    expect(help).toContain(`(default: ${defaultThreads()}, CPUs - 1, at least 1)`);
     expect(help).toContain('(default: 1m, min: 1k, max: 128m; at most half of -m)');
   });
 

@@ -24,7 +24,7 @@ const DEFAULT_CONFIG: Config = {
   memoryLimitNote: null,
   memoryLimitBytes: 64 * MIB,
   connLimit: 1024,
-  threads: Math.min(256, Math.max(1, os.availableParallelism())),
+  threads: Math.min(256, Math.max(1, os.availableParallelism() - 1)),
   maxItemSize: 1 * MIB,
   growthFactor: 1.25,
   slabMinSize: 48,
