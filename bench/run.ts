@@ -490,7 +490,9 @@ function recordRatios(report: Report, scenario: { name: string }, summaries: Map
   if (a === undefined || b === undefined || b.ops === 0) return;
   const p99 = a.p99 > 0 && b.p99 > 0 ? `${(a.p99 / b.p99).toFixed(2)}×` : '–';
   report.ratioRows.push(`| ${scenario.name} | ${peer} | ${(a.ops / b.ops).toFixed(2)}× | ${p99} | ${(a.cpu / b.cpu).toFixed(2)}× |`);
-  report.bars.push({ scenario: `${scenario.name}${peer === 'memcached' ? '' : ` ÷ ${peer}`}`, ratio: a.ops / b.ops });
+  // Presets against redis-server say so in their name or are redis-benchmark ones; the others are vs memcached.
+  const named = peer === 'memcached' || scenario.name.includes(peer) || scenario.name.startsWith('redis-benchmark');
+  report.bars.push({ scenario: named ? scenario.name : `${scenario.name} (vs ${peer})`, ratio: a.ops / b.ops });
 }
 
 async function runThroughputGroup(scenarios: ThroughputScenario[], args: Args, report: Report): Promise<void> {
@@ -773,7 +775,7 @@ async function main(): Promise<void> {
     `# shardcache bench ${new Date().toISOString()}${args.quick ? ' (quick)' : ''}`,
     '',
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${memcachedVersion()}; ${redisVersion()}; memaslap ${memaslap === null ? 'not installed' : memaslap}.`,
-    `Load: our generator (bench/lib/loadgen.ts), 1 client thread, ${args.connections} active connections, ${args.seconds} s per run, ${args.rounds} alternating round(s) (shardcache, memcached, shardcache, …), medians; shardcache (node ${shardcacheNodeFlags().join(' ')} dist/src/main.js) with ${args.shardcacheArgs.length > 0 ? `extra flags \`${args.shardcacheArgs.join(' ')}\`` : `default threads (${os.availableParallelism()})`}, memcached -t 2; both -m 1024 unless the preset says otherwise. Presets: ${chosen.map((s) => s.id).join(', ')}.`,
+    `Load: our generator (bench/lib/loadgen.ts), 1 client thread, ${args.connections} active connections, ${args.seconds} s per run, ${args.rounds} alternating round(s) (shardcache, memcached, shardcache, …), medians; shardcache (node ${shardcacheNodeFlags().join(' ')} dist/src/main.js) with ${args.shardcacheArgs.length > 0 ? `extra flags \`${args.shardcacheArgs.join(' ')}\`` : `default threads (${Math.max(1, os.availableParallelism() - 1)} = CPUs − 1)`}, memcached -t 2; both -m 1024 unless the preset says otherwise. Presets: ${chosen.map((s) => s.id).join(', ')}.`,
     '',
   ];
 

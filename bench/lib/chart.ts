@@ -58,7 +58,7 @@ export function ratioSpec(bars: RatioBar[], title: string, subtitle: string): ob
           x: {
             field: 'ratio',
             type: 'quantitative',
-            title: 'ops/s shardcache ÷ memcached -t 2 (median)',
+            title: 'ops/s shardcache ÷ peer (median)',
             scale: { domain: [0, max], nice: false },
             axis: { format: '.1f', labelExpr: "datum.label + '×'" },
           },
