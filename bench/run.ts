@@ -486,8 +486,9 @@ interface Report {
 function recordRatios(report: Report, scenario: { name: string }, summaries: Map<string, Summary>): void {
   const a = summaries.get('shardcache');
   const peer = [...summaries.keys()].find((name) => name !== 'shardcache');
-  const b = peer === undefined ? undefined : summaries.get(peer);
-  if (a === undefined || b === undefined || b.ops === 0) return;
+  if (a === undefined || peer === undefined) return;
+  const b = summaries.get(peer);
+  if (b === undefined || b.ops === 0) return;
   const p99 = a.p99 > 0 && b.p99 > 0 ? `${(a.p99 / b.p99).toFixed(2)}×` : '–';
   report.ratioRows.push(`| ${scenario.name} | ${peer} | ${(a.ops / b.ops).toFixed(2)}× | ${p99} | ${(a.cpu / b.cpu).toFixed(2)}× |`);
   // Presets against redis-server say so in their name or are redis-benchmark ones; the others are vs memcached.
