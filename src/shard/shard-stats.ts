@@ -44,6 +44,8 @@ export function emptyShardStats(): ShardStatsSnapshot {
     evicted_unfetched: 0,
     get_expired: 0,
     get_flushed: 0,
+    crawler_items_checked: 0,
+    lru_crawler_starts: 0,
     total_pages: 0,
     hash_power_level: 0,
     hash_bytes: 0,
@@ -78,6 +80,11 @@ function addSlabClass(into: SlabClassStats, from: SlabClassStats): void {
   const target = into as unknown as Record<string, number>;
   for (const [name, value] of Object.entries(from)) {
     if (name === 'id' || name === 'chunk_size' || name === 'chunks_per_page') continue;
+    // An age is the oldest across shards, not a sum.
+    if (name === 'age') {
+      into.age = Math.max(into.age, value as number);
+      continue;
+    }
     target[name] = (target[name] ?? 0) + (value as number);
   }
 }

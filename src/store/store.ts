@@ -213,6 +213,9 @@ export class Store {
   #evictedUnfetched = 0;
   #getExpired = 0;
   #getFlushed = 0;
+  /** Crawler: linked items examined, and passes begun over the pages (memcached's lru_crawler_starts). */
+  #crawlerItemsChecked = 0;
+  #crawlerStarts = 0;
 
   readonly #decimal = new DecimalU64();
 
@@ -894,6 +897,7 @@ export class Store {
         p = 1;
         c = 0;
       }
+      if (p === 1 && c === 0) this.#crawlerStarts++;
       if (c >= this.#pageCarved[p]!) {
         p++;
         c = 0;
@@ -902,7 +906,9 @@ export class Store {
       const b = c * this.#pageChunkSize[p]!;
       const h = ((p << this.#chunkBits) | c) >>> 0;
       c++;
-      if ((this.#pageU32[p]![(b >>> 2) + W_META]! & META_LINKED) !== 0 && this.#isDead(p, b, nowMs)) {
+      if ((this.#pageU32[p]![(b >>> 2) + W_META]! & META_LINKED) === 0) continue;
+      this.#crawlerItemsChecked++;
+      if (this.#isDead(p, b, nowMs)) {
         this.#reclaim(h);
         freed++;
       }
@@ -912,7 +918,8 @@ export class Store {
     return freed;
   }
 
-  stats(): StoreStats {
+  stats(nowMs: number = Date.now()): StoreStats {
+    const nowSeconds = Math.floor(nowMs / 1000);
     const slabClasses: SlabClassStats[] = [];
     for (let i = 0; i < this.#classCount; i++) {
       const pages = this.#classPages[i]!;
@@ -928,6 +935,7 @@ export class Store {
         mem_requested: this.#classRequested[i]!,
         evicted: this.#classEvicted[i]!,
         outofmemory: this.#classOutOfMemory[i]!,
+        age: this.#tailAgeSeconds(i, nowSeconds),
       });
     }
     return {
@@ -940,6 +948,8 @@ export class Store {
       evicted_unfetched: this.#evictedUnfetched,
       get_expired: this.#getExpired,
       get_flushed: this.#getFlushed,
+      crawler_items_checked: this.#crawlerItemsChecked,
+      lru_crawler_starts: this.#crawlerStarts,
       total_pages: this.#pageCount,
       hash_power_level: this.#hashPower,
       hash_bytes: (this.#buckets.length + (this.#oldBuckets?.length ?? 0)) * Uint32Array.BYTES_PER_ELEMENT,
@@ -947,8 +957,19 @@ export class Store {
     };
   }
 
+  /** Seconds since the class's least recently used item was last touched (memcached's items:N:age); 0 when empty. */
+  #tailAgeSeconds(cls: number, nowSeconds: number): number {
+    const tail = this.#lruTail[cls]!;
+    if (tail === 0) return 0;
+    const pg = tail >>> this.#chunkBits;
+    const w = ((tail & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 2;
+    return Math.max(0, nowSeconds - this.#pageU32[pg]![w + W_TIME]!);
+  }
+
   /** `stats reset`: zero the running totals; what is stored now (curr_items, bytes, pages) stays. */
   resetStats(): void {
+    this.#crawlerItemsChecked = 0;
+    this.#crawlerStarts = 0;
     this.#totalItems = 0;
     this.#evictions = 0;
     this.#reclaimed = 0;

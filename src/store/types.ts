@@ -212,6 +212,9 @@ export interface StoreStats {
   /** Hits on items found expired / flushed on access (memcached get_expired / get_flushed). */
   get_expired: number;
   get_flushed: number;
+  /** Linked items the crawler examined, and the passes it began (memcached's crawler_items_checked, lru_crawler_starts). */
+  crawler_items_checked: number;
+  lru_crawler_starts: number;
   total_pages: number;
   hash_power_level: number;
   hash_bytes: number;
@@ -229,4 +232,6 @@ export interface SlabClassStats {
   mem_requested: number;
   evicted: number;
   outofmemory: number;
+  /** Seconds since the class's LRU tail was last accessed (memcached's items:N:age). */
+  age: number;
 }
