@@ -89,6 +89,7 @@ const SLAB_GAUGES: readonly (readonly [name: string, field: string, help: string
   ['memcached_slab_current_chunks', 'total_chunks', 'Number of chunks allocated to this slab class.'],
   ['memcached_slab_chunks_used', 'used_chunks', 'Number of chunks allocated to an item.'],
   ['memcached_slab_chunks_free', 'free_chunks', 'Number of chunks not yet allocated items.'],
+  ['memcached_slab_chunks_free_end', 'free_chunks_end', 'Number of free chunks at the end of the last allocated page.'],
   ['memcached_slab_mem_requested_bytes', 'mem_requested', 'Number of bytes of memory actual items take up within a slab.'],
 ];
 
@@ -241,6 +242,43 @@ export class DaemonMetrics {
         });
       }
     }
+    new Counter({
+      name: 'memcached_slab_commands_total',
+      help: 'Total number of all requests broken down by command (get, set, etc.) and status per slab.',
+      labelNames: ['slab', 'command', 'status'],
+      registers,
+      collect: function () {
+        this.reset();
+        const bySlab = new Map<string, Map<string, number>>();
+        for (const [key, value] of read()?.slabs ?? []) {
+          const m = /^(\d+):(\w+)$/.exec(key);
+          if (m === null) continue;
+          const fields = bySlab.get(m[1]!) ?? new Map<string, number>();
+          fields.set(m[2]!, Number(value));
+          bySlab.set(m[1]!, fields);
+        }
+        for (const [slab, f] of bySlab) {
+          for (const op of ['get', 'delete', 'incr', 'decr', 'cas', 'touch']) this.inc({ slab, command: op, status: 'hit' }, f.get(`${op}_hits`) ?? 0);
+          this.inc({ slab, command: 'cas', status: 'badval' }, f.get('cas_badval') ?? 0);
+          // As the exporter: cas is counted in cmd_set too, so it is taken out of set.
+          const set = (f.get('cmd_set') ?? 0) - (f.get('cas_hits') ?? 0) - (f.get('cas_badval') ?? 0);
+          this.inc({ slab, command: 'set', status: 'hit' }, Math.max(0, set));
+        }
+      },
+    });
+    new Gauge({
+      name: 'memcached_slab_items_age_seconds',
+      help: 'Number of seconds the oldest item has been in the slab class.',
+      labelNames: ['slab'],
+      registers,
+      collect: function () {
+        this.reset();
+        for (const [key, value] of read()?.items ?? []) {
+          const m = /^items:(\d+):age$/.exec(key);
+          if (m !== null) this.set({ slab: m[1]! }, Number(value));
+        }
+      },
+    });
     new Gauge({
       name: 'shardcache_shard_items',
       help: 'Items held by each shard (worker thread).',

@@ -182,7 +182,16 @@ export function slabsStats(shards: ShardStatsSnapshot): StatsEntries {
       [`${cls.id}:total_chunks`, cls.total_chunks],
       [`${cls.id}:used_chunks`, cls.used_chunks],
       [`${cls.id}:free_chunks`, cls.free_chunks],
+      [`${cls.id}:free_chunks_end`, cls.free_chunks_end],
       [`${cls.id}:mem_requested`, cls.mem_requested],
+      [`${cls.id}:get_hits`, cls.get_hits ?? 0],
+      [`${cls.id}:cmd_set`, cls.cmd_set ?? 0],
+      [`${cls.id}:delete_hits`, cls.delete_hits ?? 0],
+      [`${cls.id}:incr_hits`, cls.incr_hits ?? 0],
+      [`${cls.id}:decr_hits`, cls.decr_hits ?? 0],
+      [`${cls.id}:cas_hits`, cls.cas_hits ?? 0],
+      [`${cls.id}:cas_badval`, cls.cas_badval ?? 0],
+      [`${cls.id}:touch_hits`, cls.touch_hits ?? 0],
     );
   }
   entries.push(['active_slabs', active], ['total_malloced', totalMalloced]);
@@ -206,6 +215,11 @@ export function itemsStats(shards: ShardStatsSnapshot): StatsEntries {
       [`items:${cls.id}:mem_requested`, cls.mem_requested],
       [`items:${cls.id}:evicted`, cls.evicted],
       [`items:${cls.id}:outofmemory`, cls.outofmemory],
+      // One LRU per class: every hit lands in what memcached would call COLD.
+      [`items:${cls.id}:hits_to_hot`, 0],
+      [`items:${cls.id}:hits_to_warm`, 0],
+      [`items:${cls.id}:hits_to_cold`, cls.get_hits ?? 0],
+      [`items:${cls.id}:hits_to_temp`, 0],
     );
   }
   return entries;

@@ -33,6 +33,19 @@ function writeModeToStoreMode(mode: number): StoreMode | -1 {
 
 const textEncoder = new TextEncoder();
 
+/** memcached's per-class command counters (`stats slabs`), in the order of classCounts' fields. */
+const CLASS_FIELDS = ['get_hits', 'cmd_set', 'delete_hits', 'incr_hits', 'decr_hits', 'cas_hits', 'cas_badval', 'touch_hits'] as const;
+const GET_HITS = 0;
+const CMD_SET = 1;
+const DELETE_HITS = 2;
+const INCR_HITS = 3;
+const DECR_HITS = 4;
+const CAS_HITS = 5;
+const CAS_BADVAL = 6;
+const TOUCH_HITS = 7;
+/** memcached's MAX_NUMBER_OF_SLAB_CLASSES (63) is the most the store makes. */
+const MAX_CLASSES = 64;
+
 function storeModeFor(opCode: number): StoreMode {
   switch (opCode) {
     case OpCode.Add:
@@ -108,6 +121,9 @@ export class ShardExecutor {
     newCasLow: 0,
   };
 
+  /** Per-class command counters (memcached's `stats slabs` get_hits, cmd_set, ...), CLASS_FIELDS per class. */
+  private readonly classCounts = new Float64Array(MAX_CLASSES * CLASS_FIELDS.length);
+
   constructor(readonly store: Store) {}
 
   /** Executes every op of `batch` in order; returns the reply batch as a view valid until the next call. */
@@ -127,19 +143,37 @@ export class ShardExecutor {
   }
 
   snapshot(): ShardStatsSnapshot {
-    return { ...this.counters, ...this.store.stats() };
+    const stats = this.store.stats();
+    for (const cls of stats.slab_classes) {
+      const at = (cls.id - 1) * CLASS_FIELDS.length;
+      CLASS_FIELDS.forEach((field, i) => (cls[field] = this.classCounts[at + i]!));
+    }
+    return { ...this.counters, ...stats };
+  }
+
+  /** Counts `field` for the class of the item the op just found or wrote (nothing when none). */
+  private countInClass(field: number): void {
+    this.bump(this.store.takeItemClass(), field);
+  }
+
+  private bump(cls: number, field: number): void {
+    if (cls >= 0) this.classCounts[cls * CLASS_FIELDS.length + field]!++;
   }
 
   private executeOne(op: RequestBatchReader, nowMs: number): void {
     const store = this.store;
+    // Forget the class a previous op left, so a miss never counts against it.
+    store.takeItemClass();
     const counters = this.counters;
     const key = op.bytes;
     switch (op.opCode) {
       case OpCode.Get: {
         counters.cmd_get++;
         const status = store.get(key, op.keyOffset, op.keyLength, op.hash, nowMs);
-        if (status === StoreStatus.Ok) counters.get_hits++;
-        else counters.get_misses++;
+        if (status === StoreStatus.Ok) {
+          counters.get_hits++;
+          this.countInClass(GET_HITS);
+        } else counters.get_misses++;
         this.replyWithResult(status);
         return;
       }
@@ -150,6 +184,9 @@ export class ShardExecutor {
         if (status === StoreStatus.Ok) {
           counters.get_hits++;
           counters.touch_hits++;
+          const cls = this.store.takeItemClass();
+          this.bump(cls, GET_HITS);
+          this.bump(cls, TOUCH_HITS);
         } else {
           counters.get_misses++;
           counters.touch_misses++;
@@ -179,9 +216,13 @@ export class ShardExecutor {
           op.argLow,
           nowMs,
         );
+        const itemClass = store.takeItemClass();
+        if (status === StoreStatus.Stored) this.bump(itemClass, CMD_SET);
         if (op.opCode === OpCode.Cas) {
           if (status === StoreStatus.Stored) counters.cas_hits++;
           else if (status === StoreStatus.Exists) counters.cas_badval++;
+          if (status === StoreStatus.Stored) this.bump(itemClass, CAS_HITS);
+          else if (status === StoreStatus.Exists) this.bump(itemClass, CAS_BADVAL);
           else if (status === StoreStatus.NotFound) counters.cas_misses++;
         }
         if (status === StoreStatus.TooLarge) counters.store_too_large++;
@@ -195,8 +236,10 @@ export class ShardExecutor {
       }
       case OpCode.Delete: {
         const status = store.delete(key, op.keyOffset, op.keyLength, op.hash, nowMs);
-        if (status === StoreStatus.Ok) counters.delete_hits++;
-        else counters.delete_misses++;
+        if (status === StoreStatus.Ok) {
+          counters.delete_hits++;
+          this.countInClass(DELETE_HITS);
+        } else counters.delete_misses++;
         this.replies.appendStatus(status);
         return;
       }
@@ -211,6 +254,7 @@ export class ShardExecutor {
         } else if (status === StoreStatus.Ok) {
           if (incr) counters.incr_hits++;
           else counters.decr_hits++;
+          this.countInClass(incr ? INCR_HITS : DECR_HITS);
         }
         this.replyWithResult(status);
         return;
@@ -218,8 +262,10 @@ export class ShardExecutor {
       case OpCode.Touch: {
         counters.cmd_touch++;
         const status = store.touch(key, op.keyOffset, op.keyLength, op.hash, op.expiresAtMs, nowMs);
-        if (status === StoreStatus.Ok) counters.touch_hits++;
-        else counters.touch_misses++;
+        if (status === StoreStatus.Ok) {
+          counters.touch_hits++;
+          this.countInClass(TOUCH_HITS);
+        } else counters.touch_misses++;
         this.replies.appendStatus(status);
         return;
       }
@@ -282,12 +328,16 @@ export class ShardExecutor {
         status = store.readItem(key, op.keyOffset, op.keyLength, op.hash, p, nowMs);
         if (p.touch) {
           counters.cmd_touch++;
-          if (status === StoreStatus.Ok) counters.touch_hits++;
-          else counters.touch_misses++;
+          if (status === StoreStatus.Ok) {
+            counters.touch_hits++;
+            this.countInClass(TOUCH_HITS);
+          } else counters.touch_misses++;
         } else {
           counters.cmd_get++;
-          if (status === StoreStatus.Ok) counters.get_hits++;
-          else counters.get_misses++;
+          if (status === StoreStatus.Ok) {
+            counters.get_hits++;
+            this.countInClass(GET_HITS);
+          } else counters.get_misses++;
         }
         break;
       }
@@ -311,10 +361,14 @@ export class ShardExecutor {
         p.keepExpiry = (options & ItemOption.KeepExpiry) !== 0;
         counters.cmd_set++;
         status = store.writeItem(key, op.keyOffset, op.keyLength, op.hash, op.bytes, op.valueOffset, op.valueLength, p, nowMs);
+        const itemClass = store.takeItemClass();
+        if (status === StoreStatus.Stored) this.bump(itemClass, CMD_SET);
         const compared = (op.argHigh !== 0 || op.argLow !== 0) && (mode === StoreMode.Set || mode === StoreMode.Replace);
         if (compared) {
           if (status === StoreStatus.Stored) counters.cas_hits++;
           else if (status === StoreStatus.Exists) counters.cas_badval++;
+          if (status === StoreStatus.Stored) this.bump(itemClass, CAS_HITS);
+          else if (status === StoreStatus.Exists) this.bump(itemClass, CAS_BADVAL);
           else if (status === StoreStatus.NotFound) counters.cas_misses++;
         }
         if (status === StoreStatus.TooLarge) counters.store_too_large++;
@@ -332,8 +386,10 @@ export class ShardExecutor {
         p.expiresAtMs = args.secondExpiresAtMs;
         p.dropValue = (options & ItemOption.DropValue) !== 0;
         status = store.deleteItem(key, op.keyOffset, op.keyLength, op.hash, p, nowMs);
-        if (status === StoreStatus.Ok) counters.delete_hits++;
-        else counters.delete_misses++;
+        if (status === StoreStatus.Ok) {
+          counters.delete_hits++;
+          this.countInClass(DELETE_HITS);
+        } else counters.delete_misses++;
         break;
       }
       case OpCode.Arithmetic: {
@@ -354,6 +410,7 @@ export class ShardExecutor {
         if (status === StoreStatus.Ok) {
           if (p.incr) counters.incr_hits++;
           else counters.decr_hits++;
+          this.countInClass(p.incr ? INCR_HITS : DECR_HITS);
         } else if (status === StoreStatus.NotFound) {
           if (p.incr) counters.incr_misses++;
           else counters.decr_misses++;

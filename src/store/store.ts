@@ -198,6 +198,8 @@ export class Store {
   #explicitCasLow = 0;
   #explicitCasFromClient = false;
   #lastWritten = 0;
+  /** Class index of the item the current op found or wrote, -1 = none (per-class stats). */
+  #lastClass = -1;
 
   // Crawler cursor over (page, chunk).
   #crawlPage = 1;
@@ -921,6 +923,12 @@ export class Store {
   stats(nowMs: number = Date.now()): StoreStats {
     const nowSeconds = Math.floor(nowMs / 1000);
     const slabClasses: SlabClassStats[] = [];
+    // Chunks of a class's pages not carved yet: memcached's free_chunks_end.
+    const freeEnd = new Float64Array(this.#classCount);
+    for (let p = 1; p <= this.#pageCount; p++) {
+      const cls = this.#pageClass[p]!;
+      freeEnd[cls]! += Math.max(0, this.#chunksPerPage[cls]! - this.#pageCarved[p]!);
+    }
     for (let i = 0; i < this.#classCount; i++) {
       const pages = this.#classPages[i]!;
       const totalChunks = pages * this.#chunksPerPage[i]!;
@@ -936,6 +944,7 @@ export class Store {
         evicted: this.#classEvicted[i]!,
         outofmemory: this.#classOutOfMemory[i]!,
         age: this.#tailAgeSeconds(i, nowSeconds),
+        free_chunks_end: freeEnd[i]!,
       });
     }
     return {
@@ -964,6 +973,16 @@ export class Store {
     const pg = tail >>> this.#chunkBits;
     const w = ((tail & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 2;
     return Math.max(0, nowSeconds - this.#pageU32[pg]![w + W_TIME]!);
+  }
+
+  /**
+   * The class index (0-based) of the item the last op found or wrote, or -1;
+   * reading it resets it, so an op that finds nothing reports -1.
+   */
+  takeItemClass(): number {
+    const cls = this.#lastClass;
+    this.#lastClass = -1;
+    return cls;
   }
 
   /** `stats reset`: zero the running totals; what is stored now (curr_items, bytes, pages) stays. */
@@ -1163,6 +1182,7 @@ export class Store {
       this.#reclaim(h);
       return 0;
     }
+    this.#lastClass = this.#pageClass[p]!;
     return h;
   }
 
@@ -1240,6 +1260,7 @@ export class Store {
    */
   #assignCas(h: number, u32: Uint32Array, w: number): void {
     this.#lastWritten = h;
+    this.#lastClass = this.#pageClass[h >>> this.#chunkBits]!;
     if (this.#explicitCasArmed) {
       this.#explicitCasArmed = false;
       u32[w + W_CAS_LOW] = this.#explicitCasLow;

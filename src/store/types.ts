@@ -234,4 +234,15 @@ export interface SlabClassStats {
   outofmemory: number;
   /** Seconds since the class's LRU tail was last accessed (memcached's items:N:age). */
   age: number;
+  /** Chunks of the class's pages not carved yet. */
+  free_chunks_end: number;
+  /** Per-class command counters, filled by the shard executor (the store leaves them 0). */
+  get_hits?: number;
+  cmd_set?: number;
+  delete_hits?: number;
+  incr_hits?: number;
+  decr_hits?: number;
+  cas_hits?: number;
+  cas_badval?: number;
+  touch_hits?: number;
 }

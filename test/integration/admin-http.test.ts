@@ -113,6 +113,9 @@ describe('admin HTTP port', () => {
       expect(types.get('memcached_current_items')).toBe('gauge');
 
       // Per slab class and per shard.
+      const slabGets = samples.filter((s) => s.name === 'memcached_slab_commands_total' && s.labels['command'] === 'get');
+      expect(slabGets.reduce((n, s) => n + s.value, 0)).toBe(1);
+      expect(samples.some((s) => s.name === 'memcached_slab_items_age_seconds')).toBe(true);
       const used = samples.filter((s) => s.name === 'memcached_slab_chunks_used');
       expect(used.reduce((n, s) => n + s.value, 0)).toBe(1);
       const shardItems = samples.filter((s) => s.name === 'shardcache_shard_items');

@@ -45,6 +45,35 @@ describe('stats fields for monitoring tools', () => {
       expect(items.get(`items:${cls}:number`)).toBe('50');
       expect(items.get(`items:${cls}:number_cold`)).toBe('50');
       expect(Number(items.get(`items:${cls}:age`))).toBeGreaterThanOrEqual(1);
+      expect(items.get(`items:${cls}:hits_to_cold`)).toBe('0');
+
+      // Per-class command counters, as `stats slabs` reports them and the exporter reads them.
+      expect(await client.request('get k1 k2 nope\r\n', 'END\r\n')).toContain('VALUE k2');
+      await client.requestExpecting('delete k3\r\n', 'DELETED\r\n');
+      await client.requestExpecting('touch k4 100\r\n', 'TOUCHED\r\n');
+      const gets = await client.request('gets k5\r\n', 'END\r\n');
+      const cas = /VALUE k5 0 1 (\d+)/.exec(gets)![1];
+      await client.requestExpecting(`cas k5 0 0 1 ${cas}\r\ny\r\n`, 'STORED\r\n');
+      await client.requestExpecting(`cas k5 0 0 1 ${cas}\r\nz\r\n`, 'EXISTS\r\n');
+      await client.requestExpecting('set n 0 0 1\r\n5\r\n', 'STORED\r\n');
+      await client.requestExpecting('incr n 2\r\n', '7\r\n');
+      await client.requestExpecting('decr n 1\r\n', '6\r\n');
+      const slabs = await statsOf(client, ' slabs');
+      const sum = (field: string): number =>
+        [...slabs].filter(([k]) => k.endsWith(`:${field}`) && /^\d+:/.test(k)).reduce((n, [, v]) => n + Number(v), 0);
+      expect({
+        get_hits: sum('get_hits'),
+        cmd_set: sum('cmd_set'),
+        delete_hits: sum('delete_hits'),
+        touch_hits: sum('touch_hits'),
+        cas_hits: sum('cas_hits'),
+        cas_badval: sum('cas_badval'),
+        incr_hits: sum('incr_hits'),
+        decr_hits: sum('decr_hits'),
+      }).toEqual({ get_hits: 3, cmd_set: 52, delete_hits: 1, touch_hits: 1, cas_hits: 1, cas_badval: 1, incr_hits: 1, decr_hits: 1 });
+      expect(slabs.get(`${cls}:free_chunks_end`)).toMatch(/^\d+$/);
+      const itemsAfter = await statsOf(client, ' items');
+      expect(Number(itemsAfter.get(`items:${cls}:hits_to_cold`))).toBe(3);
     } finally {
       client.close();
     }
