@@ -726,17 +726,14 @@ export class Store {
     let hitBefore = false;
     let lastAccessSeconds = Math.floor(nowMs / 1000);
     if (h !== 0) {
-      const pg = h >>> this.#chunkBits;
-      const b = (h & this.#chunkMask) * this.#pageChunkSize[pg]!;
-      const w = b >>> 2;
-      const u32 = this.#pageU32[pg]!;
-      const parsed = parseRedisInt64(this.#pageU8[pg]!, b + HEADER_SIZE + (u32[w + W_META]! & META_KEY_MASK), u32[w + W_VALUE_LENGTH]!);
+      const item = this.#open(h);
+      const parsed = parseRedisInt64(item.bytes, item.valueAt, item.valueLength);
       if (parsed === null) return StoreStatus.NonNumeric;
       current = parsed;
-      clientFlags = u32[w + W_CLIENT_FLAGS]!;
-      expiresAtMs = this.#pageF64[pg]![b >>> 3]!;
-      hitBefore = (u32[w + W_META]! & META_FETCHED) !== 0;
-      lastAccessSeconds = u32[w + W_TIME]!;
+      clientFlags = item.clientFlags;
+      expiresAtMs = item.expiresAtMs;
+      hitBefore = item.fetched;
+      lastAccessSeconds = item.lastAccessSeconds;
     }
     const next = current + delta;
     if (next < I64_MIN || next > I64_MAX) return StoreStatus.Overflow;
@@ -783,15 +780,12 @@ export class Store {
     let oldBytes: Uint8Array | null = null;
     let oldAt = 0;
     if (h !== 0) {
-      const pg = h >>> this.#chunkBits;
-      const b = (h & this.#chunkMask) * this.#pageChunkSize[pg]!;
-      const w = b >>> 2;
-      const u32 = this.#pageU32[pg]!;
-      oldLength = u32[w + W_VALUE_LENGTH]!;
-      clientFlags = u32[w + W_CLIENT_FLAGS]!;
-      expiresAtMs = this.#pageF64[pg]![b >>> 3]!;
-      oldBytes = this.#pageU8[pg]!;
-      oldAt = b + HEADER_SIZE + (u32[w + W_META]! & META_KEY_MASK);
+      const item = this.#open(h);
+      oldLength = item.valueLength;
+      clientFlags = item.clientFlags;
+      expiresAtMs = item.expiresAtMs;
+      oldBytes = item.bytes;
+      oldAt = item.valueAt;
     }
     const value = new Uint8Array(Math.max(oldLength, offset + patchLength));
     if (oldBytes !== null) value.set(oldBytes.subarray(oldAt, oldAt + oldLength));
@@ -828,13 +822,10 @@ export class Store {
     let clientFlags = 0;
     let expiresAtMs = 0;
     if (h !== 0) {
-      const pg = h >>> this.#chunkBits;
-      const b = (h & this.#chunkMask) * this.#pageChunkSize[pg]!;
-      const w = b >>> 2;
-      const u32 = this.#pageU32[pg]!;
-      currentText = latin1(this.#pageU8[pg]!, b + HEADER_SIZE + (u32[w + W_META]! & META_KEY_MASK), u32[w + W_VALUE_LENGTH]!);
-      clientFlags = u32[w + W_CLIENT_FLAGS]!;
-      expiresAtMs = this.#pageF64[pg]![b >>> 3]!;
+      const item = this.#open(h);
+      currentText = latin1(item.bytes, item.valueAt, item.valueLength);
+      clientFlags = item.clientFlags;
+      expiresAtMs = item.expiresAtMs;
     }
     const current = parseLongDouble(currentText);
     if (current === null) return StoreStatus.NonNumeric;
@@ -847,6 +838,41 @@ export class Store {
     this.#fillItemResult(written, true, false, Math.floor(nowMs / 1000), false, false);
     this.result.meta.created = h === 0;
     return StoreStatus.Ok;
+  }
+
+  /** What the read-modify-write ops (INCRBY, SETRANGE, INCRBYFLOAT) read from an item; reused, valid until the next call. */
+  readonly #itemView = {
+    bytes: EMPTY_U8 as Uint8Array,
+    valueAt: 0,
+    valueLength: 0,
+    clientFlags: 0,
+    expiresAtMs: 0,
+    fetched: false,
+    lastAccessSeconds: 0,
+  };
+
+  #open(h: number): {
+    bytes: Uint8Array;
+    valueAt: number;
+    valueLength: number;
+    clientFlags: number;
+    expiresAtMs: number;
+    fetched: boolean;
+    lastAccessSeconds: number;
+  } {
+    const pg = h >>> this.#chunkBits;
+    const b = (h & this.#chunkMask) * this.#pageChunkSize[pg]!;
+    const w = b >>> 2;
+    const u32 = this.#pageU32[pg]!;
+    const item = this.#itemView;
+    item.bytes = this.#pageU8[pg]!;
+    item.valueAt = b + HEADER_SIZE + (u32[w + W_META]! & META_KEY_MASK);
+    item.valueLength = u32[w + W_VALUE_LENGTH]!;
+    item.clientFlags = u32[w + W_CLIENT_FLAGS]!;
+    item.expiresAtMs = this.#pageF64[pg]![b >>> 3]!;
+    item.fetched = (u32[w + W_META]! & META_FETCHED) !== 0;
+    item.lastAccessSeconds = u32[w + W_TIME]!;
+    return item;
   }
 
   /** Meta debug: Ok (result + meta, no value; the item is not bumped or marked) | NotFound. */
