@@ -120,8 +120,9 @@ export class Daemon {
         this.logger.info(`admin HTTP on ${host}:${port} (/metrics /healthz /readyz)`);
       }
     }
+    // The seconds clock behind idle kicks and `stats conns` secs_since_last_cmd.
+    this.stopCoarseClock = startCoarseClock();
     if (c.idleTimeoutSeconds > 0) {
-      this.stopCoarseClock = startCoarseClock();
       const timeoutMs = c.idleTimeoutSeconds * 1000;
       this.idleTimer = setInterval(() => this.listener.kickIdle(timeoutMs), Math.min(1000, timeoutMs / 2));
       this.idleTimer.unref();
@@ -202,6 +203,7 @@ export class Daemon {
   private async collectStats(sources: StatsSources, args: readonly string[]): Promise<StatsEntries | null> {
     const sub = args[0] ?? '';
     if (sub === 'settings') return settingsStats(sources);
+    if (sub === 'conns') return this.listener.describeConnections();
     if (sub !== '' && sub !== 'slabs' && sub !== 'items') return null;
     const shards = mergeSnapshots(await this.shardSnapshots());
     if (sub === 'slabs') return slabsStats(shards);

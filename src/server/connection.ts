@@ -121,7 +121,31 @@ export function startCoarseClock(): () => void {
 /** Output up to this size is joined into one buffer (one copy, one write); larger goes out corked. */
 const CONCAT_LIMIT = 64 * 1024;
 
+/** What `stats conns` prints about one connection (memcached keys it by fd; we by connection id). */
+export interface ConnectionInfo {
+  id: number;
+  /** memcached's form: `tcp:<ip>:<port>` or `unix:<path>`. */
+  addr: string;
+  listenAddr: string;
+  /** conn_mwrite while replies are owed or unsent, conn_waiting otherwise. */
+  state: string;
+  secsSinceLastCmd: number;
+}
+
+let nextConnectionId = 1;
+
+/** Ids for `stats conns`, shared by listening sockets and connections so that none repeats (memcached uses fds). */
+export function allocateSocketId(): number {
+  return nextConnectionId++;
+}
+
+function memcachedAddr(family: string | undefined, address: string | undefined, port: number | undefined, path: string): string {
+  if (address === undefined || address === '') return `unix:${path}`;
+  return family === 'IPv6' ? `tcp6:[${address}]:${port ?? 0}` : `tcp:${address}:${port ?? 0}`;
+}
+
 export class Connection implements ReplyOutput, DispatchGate {
+  readonly id = allocateSocketId();
   private readonly queue = new ReplyQueue(this);
   private session: ProtocolSession | null = null;
   private paused = false;
@@ -211,6 +235,18 @@ export class Connection implements ReplyOutput, DispatchGate {
    * nothing owed to or waiting for the client. Bytes alone do not count, so a
    * request trickled a byte at a time (slowloris) goes idle too.
    */
+  info(listenPath: string): ConnectionInfo {
+    const s = this.socket;
+    const owes = this.queue.pendingWeight > 0 || this.outBytes > 0 || s.writableLength > 0;
+    return {
+      id: this.id,
+      addr: memcachedAddr(s.remoteFamily, s.remoteAddress, s.remotePort, listenPath),
+      listenAddr: memcachedAddr(s.remoteFamily, s.localAddress, s.localPort, listenPath),
+      state: owes ? 'conn_mwrite' : 'conn_waiting',
+      secsSinceLastCmd: Math.max(0, Math.floor((coarseNowMs - this.lastProgressMs) / 1000)),
+    };
+  }
+
   isIdle(timeoutMs: number): boolean {
     if (this.closed || this.queue.pendingWeight > 0 || this.session?.hasDeferred === true) return false;
     return coarseNowMs - this.lastProgressMs > timeoutMs;

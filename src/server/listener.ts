@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Replies } from '../protocol/memcache/reply-encoder';
-import { Connection, DEFAULT_CONNECTION_LIMITS, type SessionFactory } from './connection';
+import { Connection, DEFAULT_CONNECTION_LIMITS, allocateSocketId, type SessionFactory } from './connection';
 import { memcacheSessionFactory } from './memcache-session-factory';
-import type { ServerContext } from './server-context';
+import type { ServerContext, StatsEntries } from './server-context';
 import type { TlsServerOptions } from './tls-material';
 
 export interface ListenAddress {
@@ -43,6 +43,8 @@ export class Listener {
   private readonly handshaking = new Map<string, { raw: net.Socket; onEnd: () => void }>();
   private readonly connections = new Set<Connection>();
   readonly addresses: ListenAddress[] = [];
+  /** `stats conns` ids of the listening sockets, parallel to `addresses`. */
+  private readonly listenerIds: number[] = [];
 
   constructor(private readonly context: ServerContext) {}
 
@@ -56,6 +58,7 @@ export class Listener {
     const bound = server.address() as net.AddressInfo;
     const address: ListenAddress = { kind: 'tcp', protocol, address: `${bound.address}:${bound.port}`, port: bound.port };
     this.addresses.push(address);
+    this.listenerIds.push(allocateSocketId());
     return address;
   }
 
@@ -92,6 +95,7 @@ export class Listener {
     const bound = server.address() as net.AddressInfo;
     const address: ListenAddress = { kind: 'tls', protocol, address: `${bound.address}:${bound.port}`, port: bound.port };
     this.addresses.push(address);
+    this.listenerIds.push(allocateSocketId());
     return address;
   }
 
@@ -107,6 +111,7 @@ export class Listener {
     fs.chmodSync(path, mask);
     const address: ListenAddress = { kind: 'unix', protocol, address: path, port: 0 };
     this.addresses.push(address);
+    this.listenerIds.push(allocateSocketId());
     return address;
   }
 
@@ -122,6 +127,26 @@ export class Listener {
   /** Asks every connection to close once its owed replies are written. */
   drainConnections(): void {
     for (const c of this.connections) c.drainAndClose();
+  }
+
+  /** `stats conns`: the listening sockets, then every connection, memcached's fields. */
+  describeConnections(): StatsEntries {
+    const entries: StatsEntries = [];
+    this.addresses.forEach((a, i) => {
+      const id = this.listenerIds[i]!;
+      entries.push([`${id}:addr`, a.kind === 'unix' ? `unix:${a.address}` : `tcp:${a.address}`], [`${id}:state`, 'conn_listening']);
+    });
+    const unixPath = this.addresses.find((a) => a.kind === 'unix')?.address ?? '';
+    for (const c of this.connections) {
+      const info = c.info(unixPath);
+      entries.push(
+        [`${info.id}:addr`, info.addr],
+        [`${info.id}:listen_addr`, info.listenAddr],
+        [`${info.id}:state`, info.state],
+        [`${info.id}:secs_since_last_cmd`, info.secsSinceLastCmd],
+      );
+    }
+    return entries;
   }
 
   /** Closes connections idle for longer than `timeoutMs` (see Connection.isIdle); returns how many. */

@@ -79,3 +79,37 @@ describe('stats fields for monitoring tools', () => {
     }
   });
 });
+
+describe('stats conns', () => {
+  let daemon: RunningDaemon;
+  beforeAll(async () => {
+    daemon = await startDaemon(['-t', '1']);
+  });
+  afterAll(() => daemon.stop());
+
+  it("lists the listener and every connection in memcached's fields", async () => {
+    const idle = await RawClient.connect(daemon.port);
+    const client = await RawClient.connect(daemon.port);
+    try {
+      await idle.requestExpecting('version\r\n', `VERSION 1.6.18\r\n`);
+      await new Promise((r) => setTimeout(r, 1300));
+      const conns = await statsOf(client, ' conns');
+      const ids = new Set([...conns.keys()].map((k) => k.split(':')[0]));
+      const listening = [...ids].filter((id) => conns.get(`${id}:state`) === 'conn_listening');
+      expect(listening).toHaveLength(1);
+      expect(conns.get(`${listening[0]}:addr`)).toBe(`tcp:127.0.0.1:${daemon.port}`);
+      const clients = [...ids].filter((id) => conns.get(`${id}:state`) !== 'conn_listening');
+      expect(clients).toHaveLength(2);
+      for (const id of clients) {
+        expect(conns.get(`${id}:addr`)).toMatch(/^tcp:127\.0\.0\.1:\d+$/);
+        expect(conns.get(`${id}:listen_addr`)).toBe(`tcp:127.0.0.1:${daemon.port}`);
+        expect(conns.get(`${id}:state`)).toMatch(/^conn_(waiting|mwrite)$/);
+      }
+      // The idle one last did something over a second ago.
+      expect(Math.max(...clients.map((id) => Number(conns.get(`${id}:secs_since_last_cmd`))))).toBeGreaterThanOrEqual(1);
+    } finally {
+      idle.close();
+      client.close();
+    }
+  });
+});
