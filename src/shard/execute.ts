@@ -33,19 +33,6 @@ function writeModeToStoreMode(mode: number): StoreMode | -1 {
 
 const textEncoder = new TextEncoder();
 
-/** memcached's per-class command counters (`stats slabs`), in the order of classCounts' fields. */
-const CLASS_FIELDS = ['get_hits', 'cmd_set', 'delete_hits', 'incr_hits', 'decr_hits', 'cas_hits', 'cas_badval', 'touch_hits'] as const;
-const GET_HITS = 0;
-const CMD_SET = 1;
-const DELETE_HITS = 2;
-const INCR_HITS = 3;
-const DECR_HITS = 4;
-const CAS_HITS = 5;
-const CAS_BADVAL = 6;
-const TOUCH_HITS = 7;
-/** memcached's MAX_NUMBER_OF_SLAB_CLASSES (63) is the most the store makes. */
-const MAX_CLASSES = 64;
-
 function storeModeFor(opCode: number): StoreMode {
   switch (opCode) {
     case OpCode.Add:
@@ -62,6 +49,19 @@ function storeModeFor(opCode: number): StoreMode {
       return StoreMode.Set;
   }
 }
+
+/** memcached's per-class command counters (`stats slabs`), in the order of classCounts' fields. */
+const CLASS_FIELDS = ['get_hits', 'cmd_set', 'delete_hits', 'incr_hits', 'decr_hits', 'cas_hits', 'cas_badval', 'touch_hits'] as const;
+const GET_HITS = 0;
+const CMD_SET = 1;
+const DELETE_HITS = 2;
+const INCR_HITS = 3;
+const DECR_HITS = 4;
+const CAS_HITS = 5;
+const CAS_BADVAL = 6;
+const TOUCH_HITS = 7;
+/** memcached's MAX_NUMBER_OF_SLAB_CLASSES (63) is the most the store makes. */
+const MAX_CLASSES = 64;
 
 export class ShardExecutor {
   readonly counters: ShardCommandCounters = emptyCommandCounters();
