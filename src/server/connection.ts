@@ -47,6 +47,16 @@ export interface PeerInfo {
 
 export interface DispatchGate {
   mayDispatch(): boolean;
+  /**
+   * Holds the exclusive gate for this connection (re-entrant: nested acquires need as many
+   * releases). While held, every other connection's `mayDispatch()` answers false, so a command
+   * that reads on one shard and then writes on another sees no other client's op in between.
+   * Called from inside a handler: the handler ran because `mayDispatch()` said yes, so no other
+   * connection can be holding it.
+   */
+  acquireExclusive(): void;
+  /** Releases one acquire; at zero, connections that were refused resume. */
+  releaseExclusive(): void;
 }
 
 /**
@@ -94,6 +104,25 @@ class OutputFlusher {
 }
 
 const outputFlusher = new OutputFlusher();
+
+/**
+ * The exclusive gate (see DispatchGate.acquireExclusive). One holder at a time
+ * for the whole process: the main thread is the single sequencer, so stopping
+ * every other connection from dispatching is what makes a read-then-write
+ * across shards atomic. Held for one shard round trip, and only by rare
+ * multi-key commands; the common path pays one null check per request.
+ */
+let exclusiveHolder: Connection | null = null;
+let exclusiveDepth = 0;
+/** Connections refused while the gate was held, resumed (in refusal order) on release. */
+const refusedByExclusive: Connection[] = [];
+
+function resumeRefusedByExclusive(): void {
+  // Resumed from a microtask, not inside the holder's release call, so the holder's own code
+  // finishes before other connections run; one that is refused again re-queues itself.
+  const refused = refusedByExclusive.splice(0, refusedByExclusive.length);
+  for (const connection of refused) connection.exclusiveReleased();
+}
 
 /**
  * A seconds-resolution clock for idle tracking: reading Date.now() per request
@@ -156,6 +185,8 @@ export class Connection implements ReplyOutput, DispatchGate {
   private endAfterOutput = false;
   /** When the client last completed a request or was last sent a reply (coarse clock). */
   private lastProgressMs = coarseNowMs;
+  /** In `refusedByExclusive` (at most once). */
+  private waitingForExclusive = false;
 
   constructor(
     private readonly socket: Socket,
@@ -227,7 +258,36 @@ export class Connection implements ReplyOutput, DispatchGate {
 
   mayDispatch(): boolean {
     this.lastProgressMs = coarseNowMs;
+    if (exclusiveHolder !== null && exclusiveHolder !== this) {
+      if (!this.waitingForExclusive) {
+        this.waitingForExclusive = true;
+        refusedByExclusive.push(this);
+      }
+      return false;
+    }
     return this.hasRoom();
+  }
+
+  acquireExclusive(): void {
+    if (exclusiveHolder !== null && exclusiveHolder !== this) {
+      throw new Error('exclusive gate acquired while another connection holds it');
+    }
+    exclusiveHolder = this;
+    exclusiveDepth++;
+  }
+
+  releaseExclusive(): void {
+    if (exclusiveHolder !== this) return;
+    if (--exclusiveDepth > 0) return;
+    exclusiveHolder = null;
+    if (refusedByExclusive.length > 0) queueMicrotask(resumeRefusedByExclusive);
+  }
+
+  /** The exclusive gate opened after refusing this connection: dispatch what waits. */
+  exclusiveReleased(): void {
+    this.waitingForExclusive = false;
+    this.onProgress();
+    this.maybeResumeReading();
   }
 
   /**
@@ -296,7 +356,11 @@ export class Connection implements ReplyOutput, DispatchGate {
   private onProgress(): void {
     if (this.closed || this.session === null) return;
     if (this.session.hasDeferred && this.hasRoom()) this.session.resume();
-    if (this.paused && !this.session.hasDeferred) {
+    this.maybeResumeReading();
+  }
+
+  private maybeResumeReading(): void {
+    if (this.paused && this.session !== null && !this.session.hasDeferred) {
       this.paused = false;
       this.socket.resume();
     }
@@ -315,6 +379,11 @@ export class Connection implements ReplyOutput, DispatchGate {
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
+    if (exclusiveHolder === this) {
+      // A holder that dies mid-command must not stop every other client forever.
+      exclusiveDepth = 1;
+      this.releaseExclusive();
+    }
     this.session?.onClose?.();
     this.queue.abandon();
     this.onClosed(this);
