@@ -5,6 +5,7 @@
 #   docker run --rm -m 512m -p 11211:11211 -p 9150:9150 shardcache   # cache sized from the 512m limit
 #   docker run --rm -p 11211:11211 shardcache -m 1024 -t 4 -v   # memcached flags, as with the memcached image
 #   docker run --rm -p 6379:6379 -e SHARDCACHE_REDIS_PORT=6379 shardcache   # the Redis protocol too
+#   docker run --rm -p 6379:6379 -e SHARDCACHE_REDIS_PORT=6379 -e SHARDCACHE_REQUIREPASS=secret shardcache   # with AUTH
 # Options are memcached's (`docker run --rm shardcache --help`); every one can
 # also be set as SHARDCACHE_<LONG_NAME>, and the command line wins.
 
@@ -35,6 +36,13 @@ EXPOSE 11211 9150
 # environment says it again so that `docker run IMAGE -m 1024`, which replaces
 # CMD, still listens on 0.0.0.0. `-l ADDR` on the command line overrides both.
 ENV SHARDCACHE_LISTEN=0.0.0.0
+# Protected mode refuses to listen on a non-loopback address with no authentication
+# configured. Inside a container 0.0.0.0 is the pod's or bridge network only, and
+# memcached itself has no authentication by default, so the image turns the check
+# off explicitly (as an environment switch, so it survives a replaced CMD). To keep
+# protected mode on, run with -e SHARDCACHE_UNSAFE_NO_AUTH=0 and configure auth
+# (--auth-file for memcached, --requirepass or --acl-file for Redis).
+ENV SHARDCACHE_UNSAFE_NO_AUTH=1
 # The cache takes what the container's memory limit leaves after Node's own
 # needs (no limit: 64 MB); -m on the command line overrides it.
 ENV SHARDCACHE_MEMORY_LIMIT=auto

@@ -4,7 +4,8 @@
  * start a daemon in-process through this module.
  */
 import { AdminServer } from './admin/admin-server';
-import { DaemonMetrics, type ShardMetrics } from './admin/metrics';
+import { DaemonMetrics, type MetricsSource, type ShardMetrics } from './admin/metrics';
+import type { AccessControl } from './auth/acl';
 import { Credentials } from './auth/credentials';
 import { parseClusterNodeList } from './cluster/cluster-node';
 import { DnsSource, FileSource, Membership, SelfSource, StaticSource, selfNode, type MembershipSource } from './cluster/membership';
@@ -12,17 +13,29 @@ import type { Config } from './config/config';
 import { Router, OpCode } from './router/router';
 import { startCoarseClock } from './server/connection';
 import { Listener, type ListenAddress } from './server/listener';
+import { respServerState } from './server/resp-server-state';
 import { respSessionFactory } from './server/resp-session-factory';
 import { noteFlush, noteKeyWritten } from './server/resp-watch';
 import type { ServerContext, StatsEntries } from './server/server-context';
 import { loadTlsMaterial, type TlsServerOptions } from './server/tls-material';
 import { ServerStats } from './server/server-stats';
-import { generalStats, itemsStats, mergeSnapshots, settingsStats, slabsStats, type StatsSources } from './server/stats-report';
+import {
+  attachObservability,
+  generalStats,
+  hotKeysStats,
+  itemsStats,
+  mergeSnapshots,
+  Observability,
+  settingsStats,
+  slabsStats,
+  type StatsSources,
+} from './server/stats-report';
+import { slowlogStats } from './server/slowlog';
 import { ShardPool } from './shard/shard-pool';
 import type { ShardStatsSnapshot } from './shard/shard-stats';
 import type { ReplySink } from './shard/shard-client';
 import type { ReplyBatchReader } from './shard/batch-codec';
-import { Logger } from './util/logger';
+import { connectionErrors, Logger } from './util/logger';
 import { SHARDCACHE_VERSION } from './util/package-version';
 
 /** The memcached release whose text protocol we answer like; `version` reports it. */
@@ -41,8 +54,12 @@ export class Daemon {
   readonly listener: Listener;
   readonly logger: Logger;
   readonly credentials: Credentials | null;
+  /** The Redis port's users (--requirepass / --acl-file); the file is read by start() and reload(). */
+  readonly accessControl: AccessControl;
   readonly admin: AdminServer;
   readonly membership: Membership;
+  /** Slow log and key-statistics switches (stats detail, sizes, hot keys). */
+  readonly observability: Observability;
   /** Read at construction so bad files fail start-up; replaced on reload(). */
   private tlsOptions: TlsServerOptions | null;
   private readonly processStartMs = Date.now();
@@ -56,7 +73,10 @@ export class Daemon {
     readonly config: Config,
     private readonly options: DaemonOptions = {},
   ) {
-    this.logger = new Logger(config.verbosity);
+    this.logger = new Logger(config.verbosity, config.logFormat ?? 'text');
+    this.observability = new Observability(config, (opCode, argLow, argHigh) => this.keyStatsBroadcast(opCode, argLow, argHigh));
+    if (this.logger.commandsEnabled) this.observability.commandTrace = (direction, client, text) => this.logger.command(`${direction}${client} ${text}`);
+    connectionErrors.attach(this.logger);
     // Before any thread starts: a bad auth file must fail start-up, not leave an open daemon.
     this.credentials = config.authFile === null ? null : Credentials.load(config.authFile);
     this.tlsOptions = config.tls === null ? null : loadTlsMaterial(config.tls);
@@ -79,16 +99,24 @@ export class Daemon {
       (m) => this.logger.warn(m),
       (m) => this.logger.info(m),
     );
-    this.listener = new Listener(this.context());
+    const context = this.context();
+    this.accessControl = respServerState(context).accessControl;
+    this.listener = new Listener(context);
     this.listener.registerProtocol('resp', respSessionFactory);
-    const metrics = new DaemonMetrics({
+    // /metrics and the status page (/, /stats.json) read the same stats.
+    const statsSource: MetricsSource = {
       collectStats: (args) => this.collectStats(this.sources!, args),
       shardMetrics: async () => (await this.shardSnapshots()).map((json) => shardMetricsOf(json)),
-    });
-    this.admin = new AdminServer(metrics, {
-      shardsAnswer: (timeoutMs) => this.shardsAnswer(timeoutMs),
-      notReadyReason: () => (this.stopping !== null ? 'draining' : this.started ? null : 'starting'),
-    });
+    };
+    const metrics = new DaemonMetrics(statsSource);
+    this.admin = new AdminServer(
+      metrics,
+      {
+        shardsAnswer: (timeoutMs) => this.shardsAnswer(timeoutMs),
+        notReadyReason: () => (this.stopping !== null ? 'draining' : this.started ? null : 'starting'),
+      },
+      statsSource,
+    );
   }
 
   get addresses(): ListenAddress[] {
@@ -97,7 +125,17 @@ export class Daemon {
 
   async start(): Promise<void> {
     if (this.config.memoryLimitNote !== null) this.logger.info(this.config.memoryLimitNote);
+    // Before any port opens: a bad ACL file fails start-up (main.ts reports it), never serves with no users.
+    this.accessControl.reload();
     await this.pool.ready();
+    // Shards start with hot keys on and per-prefix stats off; -D and --hotkeys off change that.
+    if (this.observability.detailEnabled || !this.observability.hotKeysEnabled) await this.observability.applyKeyStatsSwitches();
+    this.logger.internal('monitoring', {
+      slowlog_threshold_us: this.observability.slowlog.thresholdUs,
+      slowlog_max_len: this.observability.slowlog.maxLen,
+      hotkeys: this.observability.hotKeysEnabled,
+      detail: this.observability.detailEnabled,
+    });
     // Before the ports open, so the first `config get cluster` already has the source's list.
     await this.membership.start();
     const c = this.config;
@@ -133,10 +171,28 @@ export class Daemon {
 
   /**
    * SIGHUP: re-read what can change without a restart — the TLS certificate and
-   * key (new connections get them) and the cluster membership source. A file
-   * that fails to load keeps the old material and is reported.
+   * key (new connections get them), the Redis ACL file and the memcached auth
+   * file (open connections keep their login; an ACL user's new rules apply from
+   * its next command), and the cluster membership source. A file that fails to
+   * load keeps the old material and is reported (never with its contents).
    */
   async reload(): Promise<void> {
+    if (this.config.aclFile !== undefined) {
+      try {
+        this.accessControl.reload();
+        this.logger.info(`ACL file ${this.config.aclFile} reloaded`);
+      } catch (err) {
+        this.logger.warn(`ACL file reload failed, keeping the previous users: ${(err as Error).message}`);
+      }
+    }
+    if (this.credentials !== null && this.config.authFile !== null) {
+      try {
+        this.credentials.replaceWith(Credentials.load(this.config.authFile));
+        this.logger.info(`auth file ${this.config.authFile} reloaded`);
+      } catch (err) {
+        this.logger.warn(`auth file reload failed, keeping the previous credentials: ${(err as Error).message}`);
+      }
+    }
     if (this.config.tls !== null) {
       try {
         this.tlsOptions = loadTlsMaterial(this.config.tls);
@@ -181,8 +237,9 @@ export class Daemon {
       shardRestarts: () => this.pool.shards.reduce((n, s) => n + s.restarts, 0),
       membership: () => this.membership.status(),
       tlsHandshakeErrors: () => this.listener.tlsHandshakeErrors,
+      observability: this.observability,
     });
-    return {
+    const context: ServerContext = {
       config: this.config,
       router: this.router,
       stats: this.stats,
@@ -198,14 +255,24 @@ export class Daemon {
         this.options.onShutdownRequested?.(reason);
       },
     };
+    attachObservability(context, this.observability);
+    return context;
   }
 
   private async collectStats(sources: StatsSources, args: readonly string[]): Promise<StatsEntries | null> {
     const sub = args[0] ?? '';
     if (sub === 'settings') return settingsStats(sources);
     if (sub === 'conns') return this.listener.describeConnections();
-    if (sub !== '' && sub !== 'slabs' && sub !== 'items') return null;
+    if (sub === 'slowlog' && args.length === 1) return slowlogStats(this.observability.slowlog);
+    if (sub === 'sizes' && args.length === 1) return this.observability.sizes();
+    if (sub === 'sizes_enable' || sub === 'sizes_disable') {
+      // memcached 1.6.18's runtime switch (removed in 1.6.25); it answers with the new status.
+      this.observability.sizesEnabled = sub === 'sizes_enable';
+      return [['sizes_status', this.observability.sizesEnabled ? 'enabled' : 'disabled']];
+    }
+    if (sub !== '' && sub !== 'slabs' && sub !== 'items' && sub !== 'hotkeys') return null;
     const shards = mergeSnapshots(await this.shardSnapshots());
+    if (sub === 'hotkeys') return hotKeysStats(shards);
     if (sub === 'slabs') return slabsStats(shards);
     if (sub === 'items') return itemsStats(shards);
     return generalStats(sources, shards);
@@ -227,6 +294,23 @@ export class Daemon {
     });
   }
 
+  /** Sends a key-statistics op to every shard (in order with data ops); resolves with each shard's reply value. */
+  private keyStatsBroadcast(opCode: number, argLow: number, argHigh: number): Promise<Buffer[]> {
+    return new Promise((resolve, reject) => {
+      const values: Buffer[] = [];
+      let waiting = this.pool.shards.length;
+      const sink: ReplySink = {
+        onShardReply: (_tag: number, reply: ReplyBatchReader) => {
+          if (reply.status === 0) values.push(reply.copyValue());
+          if (--waiting > 0) return;
+          if (values.length === this.pool.shards.length) resolve(values);
+          else reject(new Error('a shard did not answer'));
+        },
+      };
+      this.pool.shards.forEach((shard, i) => shard.enqueue(opCode, null, 0, null, 0, 0, argLow, argHigh, sink, i));
+    });
+  }
+
   /** /healthz: null when every shard answered a stats request within `timeoutMs`, else why not. */
   private async shardsAnswer(timeoutMs: number): Promise<string | null> {
     let timer: NodeJS.Timeout | undefined;
@@ -244,11 +328,16 @@ export class Daemon {
     return new Promise((resolve, reject) => {
       const values: Buffer[] = [];
       let waiting = this.router.shardCount;
+      let answered = 0;
       const sink: ReplySink = {
-        onShardReply: (_tag: number, reply: ReplyBatchReader) => {
-          if (reply.status === 0) values.push(reply.copyValue());
+        // Shards answer in whatever order they finish; the tag is the shard's index, so per-shard figures keep their shard.
+        onShardReply: (shardIndex: number, reply: ReplyBatchReader) => {
+          if (reply.status === 0) {
+            values[shardIndex] = reply.copyValue();
+            answered++;
+          }
           if (--waiting === 0) {
-            if (values.length === this.router.shardCount) resolve(values);
+            if (answered === this.router.shardCount) resolve(values);
             else reject(new Error('a shard did not answer'));
           }
         },

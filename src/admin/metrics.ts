@@ -19,6 +19,9 @@ export interface MetricsSnapshot {
   settings: Map<string, string>;
   items: Map<string, string>;
   slabs: Map<string, string>;
+  /** `stats hotkeys` and `stats slowlog` (absent when the source has no such family). */
+  hotkeys: Map<string, string>;
+  slowlog: Map<string, string>;
   shards: readonly ShardMetrics[];
 }
 
@@ -55,13 +58,14 @@ const GENERAL_GAUGES: readonly (readonly [name: string, key: string, help: strin
   ['memcached_current_connections', 'curr_connections', 'Current number of open connections.'],
   ['memcached_accepting_conns', 'accepting_conns', 'The Memcached server is currently accepting new connections.'],
   ['memcached_time_seconds', 'time', 'current UNIX time according to the server.'],
+  // The exporter's name, but a gauge: promtool requires counters to end in _total.
+  ['memcached_uptime_seconds', 'uptime', 'Number of seconds since the server started.'],
   ['shardcache_discovery_version', 'cluster_version', 'Version of the cluster membership served by config get cluster.'],
   ['shardcache_discovery_nodes', 'cluster_nodes', 'Nodes in the cluster membership served by config get cluster.'],
   ['shardcache_discovery_source_failing', 'cluster_source_failing', '1 while the membership source fails (the last good list is served).'],
 ];
 
 const GENERAL_COUNTERS: readonly (readonly [name: string, key: string, help: string])[] = [
-  ['memcached_uptime_seconds', 'uptime', 'Number of seconds since the server started.'],
   ['memcached_process_user_cpu_seconds_total', 'rusage_user', 'Accumulated user time for this process.'],
   ['memcached_process_system_cpu_seconds_total', 'rusage_system', 'Accumulated system time for this process.'],
   ['memcached_items_total', 'total_items', 'Total number of items stored during the life of this instance.'],
@@ -79,7 +83,11 @@ const GENERAL_COUNTERS: readonly (readonly [name: string, key: string, help: str
   ['memcached_auth_errors_total', 'auth_errors', 'Number of failed authentications.'],
   ['shardcache_discovery_refresh_failures_total', 'cluster_refresh_failures', 'Membership source refreshes that failed.'],
   ['shardcache_shard_restarts_total', 'shard_restarts', 'Shard workers replaced after dying (their items were lost).'],
+  ['shardcache_connection_errors_total', 'conn_errors', 'Socket errors on client connections (resets, broken pipes).'],
 ];
+
+/** The hot-key shares exported: the hottest key alone, and the top 10 together. */
+const HOT_KEY_TOPS = [1, 10] as const;
 
 /** Per-class `stats slabs` fields → `memcached_slab_*` gauges, labelled {slab}. */
 const SLAB_GAUGES: readonly (readonly [name: string, field: string, help: string])[] = [
@@ -322,8 +330,47 @@ export class DaemonMetrics {
         read()?.shards.forEach((s, i) => this.inc({ shard: String(i) }, s.evictions));
       },
     });
+    new Gauge({
+      name: 'shardcache_hotkeys_top_share',
+      help: 'Share of recent keyed ops (counts halve every minute) that went to the top N keys (estimated, top="1" and top="10").',
+      labelNames: ['top'],
+      registers,
+      collect: function () {
+        this.reset();
+        const hotkeys = read()?.hotkeys;
+        if (hotkeys === undefined || !hotkeys.has('hotkeys_ops')) return;
+        for (const top of HOT_KEY_TOPS) {
+          let share = 0;
+          for (let rank = 1; rank <= top; rank++) share += numberOf(hotkeys, `hotkey:${rank}:share`) ?? 0;
+          this.set({ top: String(top) }, Math.min(1, share));
+        }
+      },
+    });
+    new Counter({
+      name: 'shardcache_slowlog_entries_total',
+      help: 'Commands that took at least the slow log threshold (dispatch to reply ready).',
+      registers,
+      collect: function () {
+        this.reset();
+        const v = numberOf(read()?.slowlog ?? new Map(), 'slowlog_total');
+        if (v !== undefined) this.inc(v);
+      },
+    });
+    new Gauge({
+      name: 'shardcache_slowlog_length',
+      help: 'Entries in the slow log now (at most the slowlog max length).',
+      registers,
+      collect: function () {
+        const v = numberOf(read()?.slowlog ?? new Map(), 'slowlog_len');
+        if (v !== undefined) this.set(v);
+      },
+    });
     // Node's own: event-loop lag, GC pause histogram, heap, handles (prefixed so they are ours).
     collectDefaultMetrics({ register: this.registry, prefix: 'shardcache_' });
+    // prom-client's sums of the per-type gauges are gauges named *_total, which promtool rejects; the per-type gauges stay.
+    for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+      this.registry.removeSingleMetric(`shardcache_nodejs_${name}`);
+    }
   }
 
   get contentType(): string {
@@ -333,14 +380,24 @@ export class DaemonMetrics {
   /** One scrape: gather the stats once, then render every metric from that snapshot. */
   async render(): Promise<string> {
     try {
-      const [general, settings, items, slabs, shards] = await Promise.all([
+      const [general, settings, items, slabs, hotkeys, slowlog, shards] = await Promise.all([
         this.source.collectStats([]),
         this.source.collectStats(['settings']),
         this.source.collectStats(['items']),
         this.source.collectStats(['slabs']),
+        this.source.collectStats(['hotkeys']),
+        this.source.collectStats(['slowlog']),
         this.source.shardMetrics(),
       ]);
-      this.snapshot = { general: toMap(general), settings: toMap(settings), items: toMap(items), slabs: toMap(slabs), shards };
+      this.snapshot = {
+        general: toMap(general),
+        settings: toMap(settings),
+        items: toMap(items),
+        slabs: toMap(slabs),
+        hotkeys: toMap(hotkeys),
+        slowlog: toMap(slowlog),
+        shards,
+      };
     } catch {
       // A shard not answering: memcached_up 0, as the exporter reports an unreachable server.
       this.snapshot = null;

@@ -1,6 +1,6 @@
 /**
  * The `user:password` file behind -Y (ascii auth) and -S (SASL PLAIN). Read
- * once at start-up; passwords are compared in constant time and never appear
+ * at start-up and on SIGHUP (`replaceWith`); passwords are compared in constant time and never appear
  * in an error message or a log line. Knows nothing of protocols or sockets.
  */
 import { readFileSync } from 'node:fs';
@@ -48,6 +48,12 @@ export class Credentials {
       throw new CredentialsError(`cannot read auth file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
     return Credentials.parse(text, `auth file ${path}`);
+  }
+
+  /** SIGHUP: take `other`'s entries in place, so every holder of this object sees the new file. */
+  replaceWith(other: Credentials): void {
+    this.digests.clear();
+    for (const [user, digest] of other.digests) this.digests.set(user, digest);
   }
 
   get size(): number {

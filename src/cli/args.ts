@@ -64,6 +64,14 @@ export const OPTIONS = {
   'cluster-dns': { arity: 'value', env: true, describe: 'DNS name (A/AAAA, or SRV if it starts with _) polled for members' },
   'cluster-dns-interval': { arity: 'value', env: true, describe: 'seconds between --cluster-dns look-ups' },
   'redis-cluster': { arity: 'switch', env: true, describe: 'act as a Redis Cluster node on the Redis port (MOVED, CROSSSLOT)' },
+  'prefix-delimiter': { short: 'D', arity: 'value', env: true, describe: 'key prefix delimiter for stats detail; turns stats detail on' },
+  'slowlog-threshold-us': { arity: 'value', env: true, describe: 'log commands slower than this (µs); negative = off, 0 = all' },
+  'slowlog-max-len': { arity: 'value', env: true, describe: 'slow log entries kept' },
+  hotkeys: { arity: 'value', env: true, describe: 'count the most requested keys per shard: on or off' },
+  'log-format': { arity: 'value', env: true, describe: 'log lines as text or json' },
+  requirepass: { arity: 'value', env: true, describe: "password of the Redis port's default user (AUTH <password>)" },
+  'acl-file': { arity: 'value', env: true, describe: 'Redis ACL file (user <name> <rules>...); reloaded on SIGHUP' },
+  'unsafe-no-auth': { arity: 'switch', env: true, describe: 'allow listening on non-loopback addresses without authentication' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -87,6 +95,8 @@ export interface ParsedArgs {
   readonly enableShutdown: boolean;
   readonly enableSasl: boolean;
   readonly redisCluster: boolean;
+  /** --unsafe-no-auth; present only when given (absent = not on the command line, like `values`). */
+  readonly unsafeNoAuth?: true;
   /** How many times -v was given (0 = not given). */
   readonly verbose: number;
   readonly help: boolean;
@@ -200,6 +210,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     enableShutdown: parsed['enable-shutdown'] === true,
     enableSasl: parsed['enable-sasl'] === true,
     redisCluster: parsed['redis-cluster'] === true,
+    ...(parsed['unsafe-no-auth'] === true ? { unsafeNoAuth: true as const } : {}),
     verbose: typeof parsed['verbose'] === 'number' ? parsed['verbose'] : 0,
     help: parsed['help'] === true,
     version: parsed['version'] === true,

@@ -84,6 +84,31 @@ function helpEntries(): Record<OptionName, HelpEntry> {
         '11211 and 6379 on every pod works) (default: off)',
       ],
     },
+    'prefix-delimiter': {
+      placeholder: 'char',
+      lines: ['key prefix delimiter for `stats detail`;', `turns it on (default: ${DEFAULTS.prefixDelimiter}, detail off)`],
+    },
+    'slowlog-threshold-us': {
+      placeholder: 'us',
+      lines: ['slow log: commands slower than this', `(default: ${DEFAULTS.slowlogThresholdUs}; -1 = off, 0 = every command)`],
+    },
+    'slowlog-max-len': { placeholder: 'num', lines: [`slow log entries kept (default: ${DEFAULTS.slowlogMaxLen})`] },
+    hotkeys: { placeholder: 'on|off', lines: ['count the most requested keys (stats hotkeys)', '(default: on)'] },
+    'log-format': { placeholder: 'text|json', lines: ['log lines as text or one JSON object', `each (default: ${DEFAULTS.logFormat})`] },
+    requirepass: {
+      placeholder: 'pass',
+      lines: ["password of the Redis port's default user", '(default: none; AUTH <password>, redis-cli -a)'],
+    },
+    'acl-file': {
+      placeholder: 'file',
+      lines: ['Redis ACL users for the Redis port: lines like', '`user app on >pw ~app:* +@read`; reloaded on SIGHUP'],
+    },
+    'unsafe-no-auth': {
+      lines: [
+        'start even when listening on a non-loopback address',
+        'with no authentication configured (protected mode off)',
+      ],
+    },
     'enable-sasl': { lines: ['turn on SASL PLAIN authentication (binary protocol);', 'credentials come from --auth-file'] },
     'auth-file': {
       placeholder: 'file',

@@ -63,6 +63,18 @@ export interface Config {
   slabMinSize: number;
   /** 0 quiet, 1 = -v, 2 = -vv, 3 = -vvv. */
   verbosity: number;
+  // Monitoring settings: present only when given (absent = the default in config/defaults.ts),
+  // so a Config built by hand (tests, embedders) needs none of them.
+  /** --log-format: `text` lines or one JSON object per line (default text). */
+  logFormat?: 'text' | 'json';
+  /** Slow log: commands taking at least this many µs from dispatch to reply; negative = off, 0 = every command. */
+  slowlogThresholdUs?: number;
+  /** Slow log entries kept (the oldest go first). */
+  slowlogMaxLen?: number;
+  /** --hotkeys: count the most requested keys per shard (`stats hotkeys`, INFO hotkeys); default on. */
+  hotKeys?: boolean;
+  /** -D: the key prefix delimiter of `stats detail` (one character); given = per-prefix stats on from the start, as memcached's -D. */
+  prefixDelimiter?: string;
   /** -A: allow the `shutdown` command. */
   enableShutdown: boolean;
   /** -S: binary connections must authenticate with SASL PLAIN before any other command. */
@@ -72,4 +84,15 @@ export interface Config {
    * text connections, and is the credential source for SASL (-S).
    */
   authFile: string | null;
+  // The three Redis-auth fields are absent when not given (rather than null/false), so a
+  // Config written out in full before they existed still describes a daemon without them.
+  /** --requirepass: the Redis port's default user's password; absent = none. */
+  requirePass?: string;
+  /** --acl-file: Redis ACL users for the Redis port (read at start, on SIGHUP and ACL LOAD); absent = none. */
+  aclFile?: string;
+  /**
+   * --unsafe-no-auth: start even though a non-loopback listener serves a
+   * protocol with no authentication configured (protected mode off; see protected-mode.ts).
+   */
+  unsafeNoAuth?: boolean;
 }

@@ -21,6 +21,12 @@ export const DEFAULTS = {
   growthFactor: 1.25,
   slabMinSize: 48,
   verbosity: 0,
+  logFormat: 'text' as 'text' | 'json',
+  /** Redis's slowlog-log-slower-than and slowlog-max-len. */
+  slowlogThresholdUs: 10_000,
+  slowlogMaxLen: 128,
+  hotKeys: true,
+  prefixDelimiter: ':',
   idleTimeoutSeconds: 0,
   shutdownTimeoutSeconds: 10,
   redisPort: 0,
@@ -29,6 +35,7 @@ export const DEFAULTS = {
   enableShutdown: false,
   enableSasl: false,
   redisCluster: false,
+  unsafeNoAuth: false,
 } as const;
 
 export const LIMITS = {

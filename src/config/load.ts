@@ -15,11 +15,15 @@ import { codes, envVarName, type ConfigSource } from '../errors';
 import { AUTO_HEADROOM_BYTES, autoCacheBytes, cgroupMemoryLimit } from './cgroup-memory';
 import type { ClusterSourceConfig, Config, TlsConfig } from './config';
 import { DEFAULTS, LIMITS, defaultThreads } from './defaults';
+import { protectedModeViolation } from './protected-mode';
 import {
   ITEM_SIZE_RULE,
   MEMORY_LIMIT_RULE,
   formatSize,
   parseBoolean,
+  parseChoice,
+  parseDelimiter,
+  parseSignedInteger,
   parseGrowthFactor,
   parseInteger,
   parseListen,
@@ -31,6 +35,7 @@ import {
   parseFilePath,
   parseClusterNodesOption,
   parseDnsName,
+  parsePassword,
   type Parsed,
 } from './schema';
 
@@ -50,7 +55,12 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const args = parseArgs(argv);
   if (args.help) return { action: 'help', text: formatHelp() };
   if (args.version) return { action: 'version', text: formatVersion() };
-  return { action: 'run', config: buildConfig(args, env) };
+  const config = buildConfig(args, env);
+  // Protected mode is a start-up policy, so it is checked here (what main.ts runs) and not by
+  // loadConfig, which tools and tests use to read a configuration whatever it exposes.
+  const violation = protectedModeViolation(config);
+  if (violation !== null) throw new codes.SC_ERR_CONFIG_CONFLICT('--listen', violation, 'argv');
+  return { action: 'run', config };
 }
 
 /**
@@ -113,6 +123,17 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
       'argv',
     );
   }
+  const requirePass = resolve<string | null>('requirepass', parsePassword, null);
+  const aclFile = resolve<string | null>('acl-file', parseFilePath, null);
+  if (requirePass.value !== null && aclFile.value !== null) {
+    // Redis refuses users in two places too: which one would define `default` is ambiguous.
+    throw new codes.SC_ERR_CONFIG_CONFLICT(
+      '--requirepass',
+      "choose one: --requirepass sets the default user's password, --acl-file defines every user (put `user default on >password ~* &* +@all` in the file)",
+      requirePass.source,
+    );
+  }
+  const unsafeNoAuth = resolveSwitch(args.unsafeNoAuth === true, env, 'unsafe-no-auth');
   const listen = resolve('listen', parseListen, [...DEFAULTS.listen]);
   const memoryText = textOf('memory-limit');
   const autoMemory = memoryText?.text.toLowerCase() === 'auto';
@@ -121,6 +142,11 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
     : resolve('memory-limit', (t) => parseSize(t, MEMORY_LIMIT_RULE), DEFAULTS.memoryLimitBytes);
   const connLimit = resolve('conn-limit', (t) => parseInteger(t, LIMITS.minConnLimit, LIMITS.maxConnLimit), DEFAULTS.connLimit);
   const verbosity = resolveVerbosity(args.verbose, env);
+  const logFormat = resolve<'text' | 'json'>('log-format', (t) => parseChoice(t, ['text', 'json'] as const), DEFAULTS.logFormat);
+  const slowlogThreshold = resolve('slowlog-threshold-us', (t) => parseSignedInteger(t, -(2 ** 31), 2 ** 31 - 1), DEFAULTS.slowlogThresholdUs);
+  const slowlogMaxLen = resolve('slowlog-max-len', (t) => parseInteger(t, 0, 1_000_000), DEFAULTS.slowlogMaxLen);
+  const hotKeys = resolve('hotkeys', parseBoolean, DEFAULTS.hotKeys);
+  const delimiter = resolve<string | null>('prefix-delimiter', parseDelimiter, null);
   const growthFactor = resolve('slab-growth-factor', parseGrowthFactor, DEFAULTS.growthFactor);
   const slabMinSize = resolve('slab-min-size', (t) => parseInteger(t, LIMITS.minSlabMinSize, LIMITS.maxItemSize), DEFAULTS.slabMinSize);
   const threads = resolve('threads', (t) => parseInteger(t, LIMITS.minThreads, LIMITS.maxThreads), defaultThreads());
@@ -190,9 +216,17 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
     growthFactor: growthFactor.value,
     slabMinSize: slabMinSize.value,
     verbosity,
+    ...(logFormat.source === 'default' ? {} : { logFormat: logFormat.value }),
+    ...(slowlogThreshold.source === 'default' ? {} : { slowlogThresholdUs: slowlogThreshold.value }),
+    ...(slowlogMaxLen.source === 'default' ? {} : { slowlogMaxLen: slowlogMaxLen.value }),
+    ...(hotKeys.source === 'default' ? {} : { hotKeys: hotKeys.value }),
+    ...(delimiter.value === null ? {} : { prefixDelimiter: delimiter.value }),
     enableShutdown,
     enableSasl,
     authFile: authFile.value,
+    ...(requirePass.value === null ? {} : { requirePass: requirePass.value }),
+    ...(aclFile.value === null ? {} : { aclFile: aclFile.value }),
+    ...(unsafeNoAuth ? { unsafeNoAuth } : {}),
   };
   return Object.freeze(config);
 }
@@ -247,6 +281,7 @@ const SWITCH_DEFAULTS = {
   'enable-shutdown': DEFAULTS.enableShutdown,
   'enable-sasl': DEFAULTS.enableSasl,
   'redis-cluster': DEFAULTS.redisCluster,
+  'unsafe-no-auth': DEFAULTS.unsafeNoAuth,
 } as const;
 
 function resolveSwitch(typed: boolean, env: NodeJS.ProcessEnv, name: keyof typeof SWITCH_DEFAULTS): boolean {

@@ -146,6 +146,12 @@ export function parseFilePath(text: string): Parsed<string> {
   return ok(text);
 }
 
+/** A password (--requirepass): any non-empty text; it is never quoted back in a message. */
+export function parsePassword(text: string): Parsed<string> {
+  if (text === '') return fail('the password is empty (omit the option for no password)');
+  return ok(text);
+}
+
 /** `host:port,host:port` (or `host|ip|port` items); kept as text, checked here so a typo fails start-up. */
 export function parseClusterNodesOption(text: string): Parsed<string> {
   const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -164,4 +170,25 @@ export function parseDnsName(text: string): Parsed<string> {
     return fail(`${quote(text)} is not a DNS name`);
   }
   return ok(text);
+}
+
+/** A decimal integer that may be negative, in [min, max]. */
+export function parseSignedInteger(text: string, min: number, max: number): Parsed<number> {
+  const range = `${min} to ${max}`;
+  if (!/^-?\d+$/.test(text)) return fail(`${quote(text)} is not a whole number (${range})`);
+  const value = Number(text);
+  if (value < min || value > max) return fail(`${quote(text)} is out of range (${range})`);
+  return ok(value);
+}
+
+/** One of a fixed set of words. */
+export function parseChoice<T extends string>(text: string, choices: readonly T[]): Parsed<T> {
+  const found = choices.find((c) => c === text.trim().toLowerCase());
+  return found === undefined ? fail(`${quote(text)} is not one of ${choices.join(', ')}`) : ok(found);
+}
+
+/** memcached's -D: the first character of the text is the delimiter; empty is "No delimiter specified". */
+export function parseDelimiter(text: string): Parsed<string> {
+  if (text === '') return fail('no delimiter specified');
+  return ok(text[0]!);
 }

@@ -15,12 +15,15 @@
  * `src/store/types` (StoreStatus): no sockets, no store internals.
  */
 import type { ReplyBatchReader } from '../shard/batch-codec';
-import { ItemInfoBit, WriteMode } from '../shard/messages';
+import { ItemInfoBit, KEY_DUMP_HEADER_BYTES, WriteMode } from '../shard/messages';
 
 import type { ExpireCondition } from '../store/types';
 
 export { ExpireCondition, StoreStatus } from '../store/types';
 export { ItemInfoBit, WriteMode } from '../shard/messages';
+export { decodeTypedReply } from '../store/typed/typed-reply-codec';
+export type { TypedReply } from '../store/typed/typed-command';
+export { ITEM_TYPE_STRING, ITEM_TYPE_HASH, ITEM_TYPE_LIST, ITEM_TYPE_SET, ITEM_TYPE_ZSET } from '../store/item-layout';
 
 /** What a ReplySink receives: valid only during onShardReply (copy what you keep). */
 export type ShardReply = ReplyBatchReader;
@@ -90,6 +93,8 @@ export interface ItemWriteRequest {
   vivifyExpiresAtMs: number | null;
   /** Set/Add/Replace: an existing item keeps its expiry; expiresAtMs applies to a new one (Redis SET KEEPTTL). Absent = no. */
   keepExpiry?: boolean;
+  /** Refuse (NotStored, `reply.wrongType` set) when the key holds a non-string (Redis SET ... GET). Absent = no. */
+  stringOnly?: boolean;
 }
 
 /**
@@ -221,4 +226,70 @@ export function replyCreated(reply: ShardReply): boolean {
 /** Another client already holds the win token (meta `Z`). */
 export function replyWinTokenSent(reply: ShardReply): boolean {
   return (reply.itemInfoBits & ItemInfoBit.WinTokenSent) !== 0;
+}
+
+// ---- keyspace ops (Redis SCAN, KEYS, RANDOMKEY, RENAME, COPY, MOVE, FLUSHDB, DBSIZE) ----
+
+/** One SCAN slice, a whole-shard KEYS, or a RANDOMKEY probe on one shard (Router.scanShard). */
+export interface KeyScanRequest {
+  /** The shard's own scan cursor (0 = start). */
+  cursor: number;
+  /** Logical database (resp-keyspace.ts); keys come back without its prefix. */
+  database: number;
+  /** Redis glob the key must match (MATCH), or null. */
+  pattern: Uint8Array | null;
+  /** Item type byte the item must have (TYPE), or null. */
+  itemType: number | null;
+  /** Stop after this many matching keys (0 = no limit). */
+  wantedKeys: number;
+  /** Stop once this much work is done: 1 per bucket, 16 per item (Store.scanKeys; 0 = no limit). */
+  maxWork: number;
+  /** RANDOMKEY: from a random cursor, the first matching key; the reply cursor is 0. */
+  random: boolean;
+}
+
+/** A KeyScan reply's next cursor for that shard (0 = the shard is done). */
+export function replyScanCursor(reply: ShardReply): number {
+  return reply.casLow;
+}
+
+/** A KeyScan reply's keys (copies). */
+export function replyScannedKeys(reply: ShardReply): Buffer[] {
+  const keys: Buffer[] = [];
+  const bytes = reply.bytes;
+  const end = reply.valueOffset + reply.valueLength;
+  let at = reply.valueOffset;
+  while (at + 4 <= end) {
+    const length = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+    at += 4;
+    keys.push(Buffer.from(bytes.subarray(at, at + length)));
+    at += length;
+  }
+  return keys;
+}
+
+/** An item read whole by Router.dumpKey, to be written elsewhere by Router.restoreKey. */
+export interface DumpedItem {
+  value: Buffer;
+  itemType: number;
+  clientFlags: number;
+  /** Absolute unix ms, 0 = never. */
+  expiresAtMs: number;
+}
+
+/** A KeyDump reply (status Ok) as a DumpedItem (copies the value). */
+export function replyDumpedItem(reply: ShardReply): DumpedItem {
+  const at = reply.valueOffset;
+  const view = new DataView(reply.bytes.buffer, reply.bytes.byteOffset + at, KEY_DUMP_HEADER_BYTES);
+  return {
+    expiresAtMs: view.getFloat64(0, true),
+    itemType: view.getUint32(8, true),
+    clientFlags: reply.clientFlags,
+    value: Buffer.from(reply.bytes.subarray(at + KEY_DUMP_HEADER_BYTES, at + reply.valueLength)),
+  };
+}
+
+/** A DatabaseSweep reply's item count. */
+export function replyItemCount(reply: ShardReply): number {
+  return reply.casHigh * 4294967296 + reply.casLow;
 }

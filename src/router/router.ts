@@ -4,17 +4,29 @@
  * every shard (flush_all, stats) are broadcast. Protocol front-ends call these
  * methods and receive replies through a ReplySink; they never see shards.
  */
-import { emptyItemOpArgs } from '../shard/batch-codec';
-import { ItemOption, OpCode } from '../shard/messages';
+import { emptyItemOpArgs, encodeTypedArgs } from '../shard/batch-codec';
+import { ItemOption, KeyspaceOption, OpCode } from '../shard/messages';
 import type { ReplySink, ShardClient } from '../shard/shard-client';
 import { hashBytes } from '../util/hash';
 import { HashRing } from './hash-ring';
-import { u64High, u64Low, type ArithmeticRequest, type ItemDeleteRequest, type ItemReadRequest, type ItemWriteRequest } from './item-ops';
+import {
+  u64High,
+  u64Low,
+  type ArithmeticRequest,
+  type DumpedItem,
+  type ItemDeleteRequest,
+  type ItemReadRequest,
+  type ItemWriteRequest,
+  type KeyScanRequest,
+} from './item-ops';
 
 export { OpCode } from '../shard/messages';
 export type { ReplySink } from '../shard/shard-client';
 export type { ReplyBatchReader as ShardReply } from '../shard/batch-codec';
 export * from './item-ops';
+
+/** The key of key-less item ops (scans, sweeps). */
+const NO_KEY = new Uint8Array(0);
 
 /** Storage modes as op codes, for front-ends. */
 export type StorageOpCode =
@@ -130,6 +142,7 @@ export class Router {
       args.secondExpiresAtMs = request.vivifyExpiresAtMs;
     }
     if (request.keepExpiry === true) options |= ItemOption.KeepExpiry;
+    if (request.stringOnly === true) options |= ItemOption.StringOnly;
     args.options = options;
     const cas = request.compareCas;
     this.keyedItemOp(OpCode.ItemWrite, key, request.value, request.clientFlags, request.expiresAtMs, u64Low(cas), u64High(cas), sink, tag);
@@ -215,6 +228,72 @@ export class Router {
     this.keyedItemOp(OpCode.ItemInfo, key, null, 0, 0, 0, 0, sink, tag);
   }
 
+  /**
+   * A Redis typed-value command (`store/typed`) on one key: `name` as registered, `args` without the
+   * name and the key. `write` tells WATCH the key may change. Reply: Ok with an encoded TypedReply
+   * (`decodeTypedReply` in item-ops.ts) | SHARD_FAILED_STATUS.
+   */
+  typedCommand(key: Uint8Array, name: string, args: readonly Uint8Array[], write: boolean, sink: ReplySink, tag: number): void {
+    if (write) this.writeObserver?.keyWritten(key);
+    const hash = hashBytes(key, 0, key.length);
+    this.shards[this.ring.shardFor(hash)]!.enqueue(OpCode.TypedCommand, key, hash, encodeTypedArgs(name, args), 0, 0, 0, 0, sink, tag);
+  }
+
+  /** SCAN / KEYS / RANDOMKEY on shard `shardIndex`. Reply: Ok (see replyScanCursor, replyScannedKeys). */
+  scanShard(shardIndex: number, request: KeyScanRequest, sink: ReplySink, tag: number): void {
+    const args = this.resetItemArgs(0n);
+    let options = request.random ? KeyspaceOption.Random : 0;
+    if (request.itemType !== null) {
+      options |= KeyspaceOption.TypeFilter;
+      args.initialLow = request.itemType;
+    }
+    if (request.pattern !== null) options |= KeyspaceOption.PatternFilter;
+    args.options = options;
+    args.mode = request.database;
+    args.deltaLow = request.wantedKeys;
+    args.deltaHigh = request.maxWork;
+    this.shards[shardIndex]!.enqueueItemOp(OpCode.KeyScan, NO_KEY, 0, args, request.pattern, 0, 0, request.cursor, 0, sink, tag);
+  }
+
+  /** The item at `key` whole, for RENAME/COPY/MOVE across shards. Reply: Ok (replyDumpedItem) | NotFound. */
+  dumpKey(key: Uint8Array, sink: ReplySink, tag: number): void {
+    this.resetItemArgs(0n);
+    this.keyedItemOp(OpCode.KeyDump, key, null, 0, 0, 0, 0, sink, tag);
+  }
+
+  /** Writes a dumped item at `key`. Reply: Stored | NotStored (onlyIfMissing, key exists) | TooLarge | NoMemory. */
+  restoreKey(key: Uint8Array, item: DumpedItem, onlyIfMissing: boolean, sink: ReplySink, tag: number): void {
+    const args = this.resetItemArgs(0n);
+    args.mode = item.itemType;
+    args.options = onlyIfMissing ? KeyspaceOption.OnlyIfMissing : 0;
+    this.keyedItemOp(OpCode.KeyRestore, key, item.value, item.clientFlags, item.expiresAtMs, 0, 0, sink, tag);
+  }
+
+  /**
+   * RENAME/COPY/MOVE when both keys are on one shard (`shardIndexFor` agrees): one op.
+   * Reply: Stored | NotFound (no source) | NotStored (onlyIfMissing, target exists) | TooLarge | NoMemory.
+   */
+  copyKey(source: Uint8Array, target: Uint8Array, onlyIfMissing: boolean, removeSource: boolean, sink: ReplySink, tag: number): void {
+    const args = this.resetItemArgs(0n);
+    args.options = (onlyIfMissing ? KeyspaceOption.OnlyIfMissing : 0) | (removeSource ? KeyspaceOption.RemoveSource : 0);
+    this.writeObserver?.keyWritten(target);
+    this.keyedItemOp(OpCode.KeyCopy, source, target, 0, 0, 0, 0, sink, tag);
+  }
+
+  /**
+   * Counts (DBSIZE) or removes (FLUSHDB) every item of a logical database on every shard; the
+   * sink gets one reply per shard (replyItemCount), tagged with the shard index.
+   */
+  sweepDatabase(database: number, remove: boolean, sink: ReplySink): void {
+    if (remove) this.writeObserver?.flushed();
+    for (let i = 0; i < this.shards.length; i++) {
+      const args = this.resetItemArgs(0n);
+      args.mode = database;
+      args.options = remove ? KeyspaceOption.Remove : 0;
+      this.shards[i]!.enqueueItemOp(OpCode.DatabaseSweep, NO_KEY, 0, args, null, 0, 0, 0, 0, sink, i);
+    }
+  }
+
   /** Sends a key-less op to every shard; the sink gets one reply per shard, tagged with the shard index. */
   broadcast(opCode: typeof OpCode.FlushAll | typeof OpCode.Stats | typeof OpCode.ResetStats, expiresAtMs: number, sink: ReplySink): void {
     if (opCode === OpCode.FlushAll) this.writeObserver?.flushed();
@@ -249,7 +328,7 @@ export class Router {
     sink: ReplySink,
     tag: number,
   ): void {
-    if (opCode !== OpCode.ItemRead && opCode !== OpCode.ItemInfo) this.writeObserver?.keyWritten(key);
+    if (opCode !== OpCode.ItemRead && opCode !== OpCode.ItemInfo && opCode !== OpCode.KeyDump) this.writeObserver?.keyWritten(key);
     const hash = hashBytes(key, 0, key.length);
     this.shards[this.ring.shardFor(hash)]!.enqueueItemOp(
       opCode,

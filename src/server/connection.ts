@@ -6,6 +6,7 @@
  * daemon buffer without limit.
  */
 import type { Socket } from 'node:net';
+import { connectionErrors } from '../util/logger';
 import { ReplyQueue, type ReplyOutput } from './reply-queue';
 import type { ServerContext } from './server-context';
 
@@ -14,12 +15,22 @@ export interface ConnectionLimits {
   maxInFlightOps: number;
   /** Unsent output above which requests wait. */
   maxUnsentBytes: number;
+  /**
+   * Unsent output above which the client is disconnected (a reader too slow for
+   * the replies it already asked for, as Redis's client-output-buffer-limit);
+   * also the largest reply one multi-key request may build.
+   */
+  maxOutputBytes: number;
 }
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxInFlightOps: 256,
   maxUnsentBytes: 4 * 1024 * 1024,
+  maxOutputBytes: 64 * 1024 * 1024,
 };
+
+/** Limits that bit, for `stats` (output_buffer_kills, reply_too_large, line_too_long, too_many_keys, resp_protocol_errors). */
+export const connectionLimitStats = { outputBufferKills: 0, replyTooLarge: 0, lineTooLong: 0, tooManyKeys: 0, respProtocolErrors: 0 };
 
 /**
  * A protocol's conversation. It asks `mayDispatch()` before sending work to
@@ -33,6 +44,8 @@ export interface ProtocolSession {
   readonly hasDeferred: boolean;
   /** The socket closed (either side): drop per-connection registrations (client lists, subscriptions). */
   onClose?(): void;
+  /** No more input will be read (the client half-closed, or the daemon drains): stop waiting for any (blocking pops). */
+  onInputEnd?(): void;
 }
 
 /** Who is on the other end, for client lists and logs. */
@@ -205,7 +218,9 @@ export class Connection implements ReplyOutput, DispatchGate {
 
   /** Ends the connection once every reply already owed is written (graceful shutdown). */
   drainAndClose(): void {
-    if (!this.closed) this.queue.closeWhenDrained();
+    if (this.closed) return;
+    this.session?.onInputEnd?.();
+    this.queue.closeWhenDrained();
   }
 
   destroy(): void {
@@ -214,6 +229,16 @@ export class Connection implements ReplyOutput, DispatchGate {
 
   writeReplies(chunks: Buffer[]): void {
     if (this.closed) return;
+    if (this.outBytes + this.socket.writableLength > this.limits.maxOutputBytes) {
+      // Requests already in flight when backpressure stopped dispatch can still owe
+      // 256 large values: a client that does not read them is cut off (fuzz finding).
+      // Judged before adding, so one large reply to a client that reads is never refused.
+      if (!this.socket.destroyed) connectionLimitStats.outputBufferKills++;
+      this.socket.destroy();
+      this.outChunks = [];
+      this.outBytes = 0;
+      return;
+    }
     for (const chunk of chunks) {
       this.outChunks.push(chunk);
       this.outBytes += chunk.length;
@@ -368,11 +393,13 @@ export class Connection implements ReplyOutput, DispatchGate {
 
   private onPeerEnd(): void {
     // The client half-closed: answer what it already sent, then close our side.
+    this.session?.onInputEnd?.();
     this.queue.closeWhenDrained();
   }
 
-  private onSocketError(_err: Error): void {
-    // Resets and broken pipes are routine for a cache; the close handler cleans up.
+  private onSocketError(err: Error): void {
+    // Resets and broken pipes are routine for a cache: counted, logged at most once per interval; the close handler cleans up.
+    connectionErrors.report(err);
     this.socket.destroy();
   }
 

@@ -44,10 +44,12 @@ import {
 } from '../router/router';
 import { StoreStatus } from '../store/types';
 import { clusterConfigPayload } from '../cluster/cluster-node';
-import type { DispatchGate, ProtocolSession } from './connection';
+import type { DispatchGate, PeerInfo, ProtocolSession } from './connection';
 import { exceedsMemcachedItemSize, exptimeToExpiresAtMs } from './memcache-text-session';
 import type { ReplyQueue, ReplySlot } from './reply-queue';
 import type { ServerContext } from './server-context';
+import { describeBinaryRequest, type CommandTimer } from './slowlog';
+import { observabilityOf, startCommandTiming } from './stats-report';
 
 /** The only SASL mechanism served: PLAIN needs no server-side state between steps. */
 const SASL_MECHANISMS = 'PLAIN';
@@ -133,6 +135,8 @@ export class MemcacheBinarySession implements ProtocolSession {
   private deferred: (BinaryRequest | undefined)[] = [];
   private deferredHead = 0;
   private resuming = false;
+  /** Slow log and -vv trace (null without a daemon's Observability). */
+  private readonly timer: CommandTimer<BinaryRequest> | null;
   /** Set once a close is queued: later packets are not answered, as memcached stops reading. */
   private closing = false;
   private authenticated: boolean;
@@ -142,8 +146,10 @@ export class MemcacheBinarySession implements ProtocolSession {
     private readonly gate: DispatchGate,
     private readonly context: ServerContext,
     private readonly limits: BinarySessionLimits,
+    peer?: PeerInfo,
   ) {
     this.router = context.router;
+    this.timer = startCommandTiming(queue, context, describeBinaryRequest, { addr: peer?.remote ?? '', name: null });
     this.versionBytes = Buffer.from(context.memcachedVersion, 'latin1');
     this.authenticated = !context.config.enableSasl;
     this.parser = new MemcacheBinaryParser(
@@ -193,6 +199,7 @@ export class MemcacheBinarySession implements ProtocolSession {
 
   private onRequest(request: BinaryRequest): void {
     if (this.closing || this.queue.isClosed) return;
+    this.timer?.begin(request);
     const head: ResponseHead = { opcode: request.opcode, opaque: request.opaque };
     if (request.fault === 'bad-magic') return this.close();
     if (request.fault === 'bad-frame') {
@@ -416,9 +423,22 @@ export class MemcacheBinarySession implements ProtocolSession {
       return;
     }
     if (args[0] === 'detail') {
-      // Per-prefix detail stats are not kept: the switches are accepted, the dump is empty.
-      if (args[1] === 'on' || args[1] === 'off' || args[1] === 'dump') return this.queue.immediate(Buffer.concat(encodeStats(head, [])));
-      return this.answer(encodeError(head, BinaryStatus.KeyNotFound));
+      // memcached: on/off answer the bare terminator; dump is one stat `detailed` holding the text dump.
+      const observability = observabilityOf(this.context);
+      const mode = args[1];
+      if (observability === undefined || (mode !== 'on' && mode !== 'off' && mode !== 'dump')) {
+        return this.answer(encodeError(head, BinaryStatus.KeyNotFound));
+      }
+      const slot = this.queue.reserve();
+      const entries =
+        mode === 'dump'
+          ? observability.detailDump().then((dump) => [['detailed', dump.toString('latin1')] as const])
+          : observability.setDetail(mode === 'on').then(() => []);
+      entries.then(
+        (list) => this.queue.complete(slot, Buffer.concat(encodeStats(head, list))),
+        () => this.queue.complete(slot, encodeError(head, BinaryStatus.OutOfMemory)),
+      );
+      return;
     }
     const slot = this.queue.reserve();
     this.context.collectStats(args).then(

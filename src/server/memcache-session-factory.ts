@@ -14,10 +14,10 @@ import { MemcacheTextSession } from './memcache-text-session';
 
 const BINARY_REQUEST_MAGIC = 0x80;
 
-export const memcacheSessionFactory: SessionFactory = (firstChunk, queue, gate, context) => {
+export const memcacheSessionFactory: SessionFactory = (firstChunk, queue, gate, context, peer) => {
   if (firstChunk[0] === BINARY_REQUEST_MAGIC) {
     if (context.credentials !== null && !context.config.enableSasl) return null;
-    return new MemcacheBinarySession(queue, gate, context, { maxItemSize: context.config.maxItemSize });
+    return new MemcacheBinarySession(queue, gate, context, { maxItemSize: context.config.maxItemSize }, peer);
   }
   if (context.config.enableSasl) return null;
   return new MemcacheTextSession(queue, gate, context, {
@@ -26,5 +26,5 @@ export const memcacheSessionFactory: SessionFactory = (firstChunk, queue, gate, 
     // Our own bounds where memcached has none: a 100k-key multi-get of short keys fits.
     maxRetrievalLineLength: 2 * 1024 * 1024,
     maxKeysPerRetrieval: 100_000,
-  });
+  }, peer);
 };

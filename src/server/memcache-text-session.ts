@@ -21,10 +21,13 @@ import { encodeStats, renderSingleHit, Replies, RetrievalReplyBuilder, textLine 
 import { OpCode, type ReplySink, type Router, type ShardReply, type StorageOpCode } from '../router/router';
 import { StoreStatus } from '../store/types';
 import { LEGACY_CLUSTER_KEY, configGetClusterReply, legacyClusterGetReply } from '../cluster/cluster-node';
-import type { DispatchGate, ProtocolSession } from './connection';
+import type { DispatchGate, PeerInfo, ProtocolSession } from './connection';
+import { connectionLimitStats, DEFAULT_CONNECTION_LIMITS } from './connection';
 import { MetaCommandRunner } from './memcache-meta-ops';
 import type { ReplyQueue, ReplySlot } from './reply-queue';
 import type { ServerContext } from './server-context';
+import { describeTextRequest, type CommandTimer } from './slowlog';
+import { observabilityOf, startCommandTiming } from './stats-report';
 
 const THIRTY_DAYS_SECONDS = 60 * 60 * 24 * 30;
 const AUTH_FAILURE_REPLY = textLine(REPLY_AUTH_FAILURE);
@@ -143,11 +146,16 @@ class SingleRetrievalReply implements ReplySink {
   }
 }
 
+/** memcached's answer when it cannot build a get response. */
+const REPLY_TOO_LARGE_FOR_MEMORY = textLine('SERVER_ERROR out of memory writing get response');
+
 /** get/gets/gat/gats over several keys: VALUE lines in key order, then END. */
 class RetrievalReply implements ReplySink {
   private readonly builder: RetrievalReplyBuilder;
   private waiting: number;
   private failed = false;
+  /** Hit bytes so far; past the output cap the hits are dropped (`get k k k …` of a 1 MB value: fuzz finding). */
+  private hitBytes = 0;
 
   constructor(
     private readonly queue: ReplyQueue,
@@ -161,11 +169,19 @@ class RetrievalReply implements ReplySink {
 
   onShardReply(tag: number, reply: ShardReply): void {
     if (reply.status === StoreStatus.Ok) {
-      this.builder.addHit(tag, reply.clientFlags, reply.bytes, reply.valueOffset, reply.valueLength, reply.casHigh, reply.casLow);
+      this.hitBytes += reply.valueLength;
+      if (this.hitBytes <= DEFAULT_CONNECTION_LIMITS.maxOutputBytes) {
+        this.builder.addHit(tag, reply.clientFlags, reply.bytes, reply.valueOffset, reply.valueLength, reply.casHigh, reply.casLow);
+      }
     } else if (reply.status !== StoreStatus.NotFound) {
       this.failed = true;
     }
     if (--this.waiting > 0) return;
+    if (this.hitBytes > DEFAULT_CONNECTION_LIMITS.maxOutputBytes) {
+      connectionLimitStats.replyTooLarge++;
+      this.queue.complete(this.slot, REPLY_TOO_LARGE_FOR_MEMORY);
+      return;
+    }
     this.queue.complete(this.slot, this.failed ? Replies.SHARD_FAILED : this.builder.render());
   }
 }
@@ -215,14 +231,18 @@ export class MemcacheTextSession implements ProtocolSession {
   private deferredHead = 0;
   /** resume() writes replies, which report progress, which calls resume(): run one loop at a time. */
   private resuming = false;
+  /** Slow log and -vv trace (null without a daemon's Observability). */
+  private readonly timer: CommandTimer<MemcacheTextRequest> | null;
 
   constructor(
     private readonly queue: ReplyQueue,
     private readonly gate: DispatchGate,
     private readonly context: ServerContext,
     limits: TextParserLimits,
+    peer?: PeerInfo,
   ) {
     this.router = context.router;
+    this.timer = startCommandTiming(queue, context, describeTextRequest, { addr: peer?.remote ?? '', name: null });
     this.versionReply = textLine(`VERSION ${context.memcachedVersion}`);
     this.meta = new MetaCommandRunner(this.router, queue, (exptime) => this.expiresAt(exptime));
     if (context.credentials !== null) this.auth = this.newAuthParser();
@@ -318,6 +338,8 @@ export class MemcacheTextSession implements ProtocolSession {
   }
 
   private onParseError(event: ParseErrorEvent): void {
+    if (event.code === 'line_too_long') connectionLimitStats.lineTooLong++;
+    else if (event.code === 'too_many_keys') connectionLimitStats.tooManyKeys++;
     // memcached drops the old item when a `set` is refused as too large.
     if (event.unlinkKey !== undefined) this.router.delete(event.unlinkKey, IGNORE_REPLY, 0);
     if (event.reply !== null) this.queue.immediate(textLine(event.reply));
@@ -326,6 +348,7 @@ export class MemcacheTextSession implements ProtocolSession {
 
   private onRequest(request: MemcacheTextRequest): void {
     if (this.queue.isClosed) return;
+    this.timer?.begin(request);
     switch (request.kind) {
       case 'meta':
         return this.meta.run(request);
@@ -430,13 +453,30 @@ export class MemcacheTextSession implements ProtocolSession {
     this.router.broadcast(OpCode.FlushAll, deadline, sink);
   }
 
-  private stats(request: StatsRequest): void {
-    if (request.args[0] === 'detail') {
-      // Per-prefix detail stats are not kept; accept the switches as memcached does.
-      const mode = request.args[1];
-      if (mode === 'on' || mode === 'off') return this.queue.immediate(Replies.OK);
-      if (mode === 'dump') return this.queue.immediate(Replies.END);
+  /** `stats detail on|off|dump`: memcached's per-prefix counters (kept by the shards). */
+  private statsDetail(mode: string | undefined): void {
+    const observability = observabilityOf(this.context);
+    if (observability === undefined || (mode !== 'on' && mode !== 'off' && mode !== 'dump')) {
       return this.queue.immediate(Replies.STATS_DETAIL_USAGE);
+    }
+    const slot = this.queue.reserve();
+    const done = mode === 'dump' ? observability.detailDump() : observability.setDetail(mode === 'on').then(() => Replies.OK);
+    done.then(
+      (reply) => this.queue.complete(slot, reply),
+      () => this.queue.complete(slot, Replies.SHARD_FAILED),
+    );
+  }
+
+  private stats(request: StatsRequest): void {
+    if (request.args[0] === 'detail') return this.statsDetail(request.args[1]);
+    if (request.args[0] === 'sizes_enable' || request.args[0] === 'sizes_disable') {
+      // memcached 1.6.18 answers these two without the END line; so do we, byte for byte.
+      const slot = this.queue.reserve();
+      this.context.collectStats(request.args).then(
+        (entries) => this.queue.complete(slot, Buffer.from((entries ?? []).map(([k, v]) => `STAT ${k} ${v}\r\n`).join(''), 'latin1')),
+        () => this.queue.complete(slot, Replies.SHARD_FAILED),
+      );
+      return;
     }
     if (request.args[0] === 'reset' && request.args.length === 1) {
       const resetSlot = this.queue.reserve();

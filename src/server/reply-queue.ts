@@ -4,6 +4,7 @@
  * contiguous completed prefix is written out. Protocol-neutral: slots carry
  * rendered bytes.
  */
+import type { ReplyTiming } from './slowlog';
 
 export interface ReplyOutput {
   /** Writes rendered reply bytes to the peer (in order). */
@@ -19,6 +20,9 @@ export class ReplySlot {
   close = false;
   /** Ops this reply waits on (keys of a multi-get), for the in-flight bound. */
   weight = 1;
+  /** Slow log: the command this slot answers while it is being timed, and its dispatch time (slowlog.ts). */
+  timedCommand: unknown = null;
+  dispatchedAt = 0;
 }
 
 export class ReplyQueue {
@@ -27,6 +31,8 @@ export class ReplyQueue {
   private closed = false;
   /** Sum of the weights of slots not yet written: ops in flight or replies held. */
   pendingWeight = 0;
+  /** Set by the session when the slow log is kept: times each command from dispatch to reply ready. */
+  commandTimer: ReplyTiming | null = null;
 
   constructor(private readonly out: ReplyOutput) {}
 
@@ -41,12 +47,14 @@ export class ReplyQueue {
     slot.weight = weight;
     this.pendingWeight += weight;
     this.slots.push(slot);
+    this.commandTimer?.attach(slot);
     return slot;
   }
 
   /** A reply available now: written at once when nothing is ahead of it. */
   immediate(bytes: Buffer): void {
     if (this.closed) return;
+    this.commandTimer?.answeredNow(bytes);
     if (this.pending === 0) {
       this.out.writeReplies([bytes]);
       return;
@@ -65,6 +73,7 @@ export class ReplyQueue {
   }
 
   complete(slot: ReplySlot, output: Buffer | Buffer[] | null): void {
+    if (slot.timedCommand !== null) this.commandTimer?.finished(slot, output);
     slot.output = output;
     slot.done = true;
     if (this.slots[this.head] === slot) this.flush();

@@ -1,12 +1,12 @@
 /**
  * Redis connection and server commands: the handshakes clients send on
  * connect (HELLO, AUTH, SELECT, CLIENT SETNAME/SETINFO, INFO as a ready
- * check), introspection (COMMAND, INFO, CONFIG, DBSIZE, TIME), and the
- * flushes. Numbers come from the daemon's memcached stats
+ * check), introspection (COMMAND, INFO, CONFIG, TIME), and FLUSHALL
+ * (DBSIZE and FLUSHDB: resp-keyspace-commands.ts). Numbers come from the daemon's memcached stats
  * (`context.collectStats([])`), so INFO and `stats` never disagree.
  *
- * Authentication: the RESP port has no password (the default user is
- * `nopass`), so AUTH answers exactly what Redis answers in that setup.
+ * Authentication (AUTH, HELLO's AUTH option, ACL) is resp-auth.ts's; HELLO
+ * and RESET here call into it.
  *
  * May import `src/protocol/resp`, the router (broadcast flush) and
  * `src/server`; not sockets, shard internals or the store itself.
@@ -38,8 +38,12 @@ import { SELECT_IN_CLUSTER_ERROR } from './resp-cluster';
 import { DATABASE_COUNT } from './resp-keyspace';
 import type { RespHandler, RespSession } from './resp-session';
 import type { RespClient } from './resp-server-state';
+import { aclInfoFields, authenticateSession, HELLO_NOAUTH_ERROR, resetAuthentication } from './resp-auth';
+import { blockedClientCount } from './resp-blocking';
 import { noteFlush } from './resp-watch';
 import type { StatsEntries } from './server-context';
+import type { SlowlogEntry } from './slowlog';
+import { observabilityOf } from './stats-report';
 
 /** The Redis release whose behaviour we follow; HELLO and INFO report it (clients pick features by it). */
 export const REDIS_COMPAT_VERSION = '7.2.0';
@@ -87,11 +91,6 @@ function helloReply(session: RespSession): RespValue {
   ]);
 }
 
-/** With no password configured, the `default` user accepts any password and no other user exists. */
-function credentialsAccepted(user: Buffer): boolean {
-  return user.toString('latin1') === 'default';
-}
-
 const hello: RespHandler = (session, args) => {
   let version = session.protocolVersion;
   if (args.length >= 2) {
@@ -101,12 +100,14 @@ const hello: RespHandler = (session, args) => {
     version = Number(asked) as 2 | 3;
   }
   let user: Buffer | null = null;
+  let password: Buffer | null = null;
   let name: Buffer | null = null;
   for (let i = 2; i < args.length; i++) {
     const option = args[i]!.toString('latin1').toUpperCase();
     const more = args.length - 1 - i;
     if (option === 'AUTH' && more >= 2) {
       user = args[i + 1]!;
+      password = args[i + 2]!;
       i += 2;
     } else if (option === 'SETNAME' && more >= 1) {
       name = args[++i]!;
@@ -114,17 +115,13 @@ const hello: RespHandler = (session, args) => {
       return session.replyError(helloOptionError(args[i]!));
     }
   }
-  if (user !== null && !credentialsAccepted(user)) return session.replyError(RespErrors.WRONGPASS);
+  // Redis's order: the name is validated, then AUTH runs, then an unauthenticated client is refused.
   if (name !== null && !isValidClientName(name)) return session.replyError(RespErrors.CLIENT_NAME_INVALID);
+  if (user !== null && !authenticateSession(session, user, password!)) return session.replyError(RespErrors.WRONGPASS);
+  if (!session.authenticated) return session.replyError(HELLO_NOAUTH_ERROR);
   if (name !== null) session.name = name.length === 0 ? null : name;
   session.protocolVersion = version;
   session.replyValue(helloReply(session));
-};
-
-const auth: RespHandler = (session, args) => {
-  if (args.length > 3) return session.replyError(RespErrors.SYNTAX);
-  if (args.length === 2) return session.replyError(RespErrors.AUTH_WITHOUT_PASSWORD);
-  session.reply(credentialsAccepted(args[1]!) ? OK_REPLY : errorReply(RespErrors.WRONGPASS));
 };
 
 const select: RespHandler = (session, args) => {
@@ -144,16 +141,18 @@ const reset: RespHandler = (session) => {
   session.protocolVersion = 2;
   session.database = 0;
   session.name = null;
+  resetAuthentication(session);
   session.reply(RESET_REPLY);
 };
 
 // ---- CLIENT ----
 
-/** Redis's CLIENT LIST flags for what we track: P subscribed, x in MULTI, d a watched key changed, c closing. */
+/** Redis's CLIENT LIST flags for what we track, in Redis's order: P subscribed, x in MULTI, b blocked, d a watched key changed, c closing. */
 function clientFlags(client: RespClient): string {
   let flags = '';
   if (client.channels.size + client.patterns.size > 0) flags += 'P';
   if (client.transaction !== null) flags += 'x';
+  if (client.blockedCommand !== null) flags += 'b';
   if (client.watchDirty) flags += 'd';
   if (client.isClosed) flags += 'c';
   return flags === '' ? 'N' : flags;
@@ -192,7 +191,7 @@ function clientLine(client: RespClient, nowMs: number): string {
     ['tot-mem', 0],
     ['events', 'r'],
     ['cmd', client.lastCommand],
-    ['user', 'default'],
+    ['user', client.user.name],
     ['redir', -1],
     ['resp', client.protocolVersion],
     ['lib-name', client.libName === null ? '' : client.libName.toString('latin1')],
@@ -276,6 +275,7 @@ const clientKill: RespHandler = (session, args) => {
   let addr: string | null = null;
   let laddr: string | null = null;
   let type: string | null = null;
+  let user: string | null = null;
   let skipMe = true;
   for (let i = 2; i < args.length; i += 2) {
     const filter = args[i]!.toString('latin1').toUpperCase();
@@ -298,7 +298,8 @@ const clientKill: RespHandler = (session, args) => {
         return session.replyError(`ERR Unknown client type '${value.toString('latin1')}'`);
       }
     } else if (filter === 'USER') {
-      if (value.toString('latin1') !== 'default') return session.replyError(`ERR No such user '${value.toString('latin1')}'`);
+      user = value.toString('utf8');
+      if (session.state.accessControl.get(user) === undefined) return session.replyError(`ERR No such user '${user}'`);
     } else {
       return session.replyError(RespErrors.SYNTAX);
     }
@@ -310,6 +311,7 @@ const clientKill: RespHandler = (session, args) => {
       (addr === null || c.addr === addr) &&
       (laddr === null || c.laddr === laddr) &&
       (type === null || clientType(c) === type) &&
+      (user === null || c.user.name === user) &&
       !(skipMe && c === session),
   );
   session.reply(integerReply(victims.length));
@@ -465,7 +467,7 @@ function infoSections(session: RespSession, stats: Map<string, string>): InfoSec
         ['maxclients', config.connLimit],
         ['client_recent_max_input_buffer', 0],
         ['client_recent_max_output_buffer', 0],
-        ['blocked_clients', 0],
+        ['blocked_clients', blockedClientCount()],
         ['tracking_clients', 0],
         ['clients_in_timeout_table', 0],
       ],
@@ -515,6 +517,7 @@ function infoSections(session: RespSession, stats: Map<string, string>): InfoSec
         ['pubsub_channels', session.state.pubsub.channelCount],
         ['pubsub_patterns', session.state.pubsub.patternCount],
         ['client_output_buffer_limit_disconnections', session.state.pubsub.outputLimitDisconnections],
+        ...aclInfoFields(session.state.accessControl),
         ['total_forks', 0],
       ],
     ],
@@ -543,13 +546,31 @@ function infoSections(session: RespSession, stats: Map<string, string>): InfoSec
   ];
 }
 
+/**
+ * `# Hotkeys` (ours): the hottest keys from `stats hotkeys`, as
+ * `hotkey_<rank>:key=<key>,count=<n>,share=<fraction>` (bytes outside printable
+ * ASCII, and `,` `=` `\`, as \xNN). Only with INFO hotkeys / all / everything:
+ * it costs a round trip to every shard beyond the default sections.
+ */
+function hotKeysSection(entries: StatsEntries): InfoSection {
+  const stats = statsMap(entries);
+  const fields: [string, string | number][] = [['hotkeys_ops', stats.get('hotkeys_ops') ?? '0']];
+  for (let rank = 1; stats.has(`hotkey:${rank}:key`); rank++) {
+    const key = stats.get(`hotkey:${rank}:key`)!.replace(/[,=]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
+    fields.push([`hotkey_${rank}`, `key=${key},count=${stats.get(`hotkey:${rank}:count`)},share=${stats.get(`hotkey:${rank}:share`)}`]);
+  }
+  return ['Hotkeys', fields];
+}
+
 const info: RespHandler = (session, args) => {
   const wanted = new Set(args.slice(1).map((a) => a.toString('latin1').toLowerCase()));
   const everything = wanted.size === 0 || wanted.has('default') || wanted.has('all') || wanted.has('everything');
+  const withHotKeys = wanted.has('hotkeys') || wanted.has('all') || wanted.has('everything');
   const slot = session.reserve();
-  session.context.collectStats([]).then(
-    (entries) => {
+  Promise.all([session.context.collectStats([]), withHotKeys ? session.context.collectStats(['hotkeys']) : null]).then(
+    ([entries, hotKeys]) => {
       const sections = infoSections(session, statsMap(entries ?? []));
+      if (hotKeys !== null) sections.push(hotKeysSection(hotKeys ?? []));
       const text = sections
         .filter(([title]) => everything || wanted.has(title.toLowerCase()))
         .map(([title, fields]) => `# ${title}\r\n${fields.map(([k, v]) => `${k}:${v}\r\n`).join('')}`)
@@ -596,6 +617,8 @@ interface ConfigParameter {
   normalize?: (value: string, current: string) => string;
   /** Puts an accepted, normalized value into effect. */
   apply?: (session: RespSession, value: string) => void;
+  /** The value lives outside configOverrides (the daemon's own state): CONFIG GET always asks `initial`. */
+  shared?: boolean;
 }
 
 const DEFAULT_OUTPUT_BUFFER_LIMITS = 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60';
@@ -696,6 +719,31 @@ const CONFIG_PARAMETERS: ReadonlyMap<string, ConfigParameter> = new Map<string, 
   ['zset-max-ziplist-entries', { initial: constant('128'), check: integerCheck }],
   ['zset-max-listpack-value', { initial: constant('64'), check: integerCheck }],
   ['zset-max-ziplist-value', { initial: constant('64'), check: integerCheck }],
+  // The daemon's slow log (shared by every connection and both ports): set once for all, as in Redis.
+  [
+    'slowlog-log-slower-than',
+    {
+      initial: (s) => String(observabilityOf(s.context)?.slowlog.thresholdUs ?? -1),
+      check: (v) => integerCheck(v) ?? (Number(v) >= -1 ? null : 'argument must be between -1 and 9223372036854775807 inclusive'),
+      apply: (s, v) => {
+        const log = observabilityOf(s.context)?.slowlog;
+        if (log !== undefined) log.thresholdUs = Number(v);
+      },
+      shared: true,
+    },
+  ],
+  [
+    'slowlog-max-len',
+    {
+      initial: (s) => String(observabilityOf(s.context)?.slowlog.maxLen ?? 0),
+      check: (v) => integerCheck(v) ?? (Number(v) >= 0 ? null : 'argument must be between 0 and 9223372036854775807 inclusive'),
+      apply: (s, v) => {
+        const log = observabilityOf(s.context)?.slowlog;
+        if (log !== undefined) log.maxLen = Number(v);
+      },
+      shared: true,
+    },
+  ],
 ]);
 
 const configGet: RespHandler = (session, args) => {
@@ -703,7 +751,7 @@ const configGet: RespHandler = (session, args) => {
   const entries: (readonly [RespValue, RespValue])[] = [];
   for (const [name, parameter] of CONFIG_PARAMETERS) {
     if (!patterns.some((p) => globMatches(p, name))) continue;
-    const value = session.state.configOverrides.get(name) ?? parameter.initial(session);
+    const value = (parameter.shared === true ? undefined : session.state.configOverrides.get(name)) ?? parameter.initial(session);
     entries.push([resp.bulk(name), resp.bulk(value)]);
   }
   session.replyValue(resp.map(entries));
@@ -725,7 +773,7 @@ const configSet: RespHandler = (session, args) => {
     accepted.set(name, parameter.normalize?.(value, current) ?? value);
   }
   for (const [name, value] of accepted) {
-    session.state.configOverrides.set(name, value);
+    if (CONFIG_PARAMETERS.get(name)!.shared !== true) session.state.configOverrides.set(name, value);
     CONFIG_PARAMETERS.get(name)!.apply?.(session, value);
   }
   session.reply(OK_REPLY);
@@ -735,14 +783,6 @@ const configSet: RespHandler = (session, args) => {
 const configResetstat: RespHandler = (session) => session.reply(OK_REPLY);
 
 // ---- keyspace-wide ----
-
-const dbsize: RespHandler = (session) => {
-  const slot = session.reserve();
-  session.context.collectStats([]).then(
-    (entries) => session.complete(slot, integerReply(Number(statsMap(entries ?? []).get('curr_items') ?? 0))),
-    () => session.complete(slot, errorReply(RespErrors.SHARD_FAILED)),
-  );
-};
 
 const time: RespHandler = (session) => {
   const nowUs = Math.floor((performance.timeOrigin + performance.now()) * 1000);
@@ -759,8 +799,9 @@ function flushModeValid(session: RespSession, args: Buffer[], index: number): bo
 }
 
 /**
- * FLUSHDB and FLUSHALL both empty the whole store (every database, and the
- * memcached keyspace, which is database 0): the store flushes by time, not by key prefix.
+ * FLUSHALL empties the whole store (every database, and the memcached keyspace, which is
+ * database 0) by the store's flush watermark. FLUSHDB and DBSIZE, per database, live in
+ * resp-keyspace-commands.ts.
  */
 const flush: RespHandler = (session, args) => {
   if (!flushModeValid(session, args, 1)) return;
@@ -785,17 +826,36 @@ function subcommandUsageError(parent: string, subcommand: Buffer): string {
   return `ERR unknown subcommand or wrong number of arguments for '${subcommand.toString('latin1')}'. Try ${parent} HELP.`;
 }
 
+/** Redis's slow log entry: id, unix time, microseconds, arguments, client addr:port, client name. */
+function slowlogEntryReply(e: SlowlogEntry): RespValue {
+  return resp.array([
+    resp.integer(e.id),
+    resp.integer(e.unixSeconds),
+    resp.integer(e.durationUs),
+    resp.array(e.args.map((a) => resp.bulk(a))),
+    resp.bulk(e.client),
+    resp.bulk(e.name),
+  ]);
+}
+
+/** SLOWLOG GET [count]: the newest entries first, 10 by default, all with -1 (the shared slow log, both ports). */
 const slowlogGet: RespHandler = (session, args) => {
   if (args.length > 3) return session.replyError(subcommandUsageError('SLOWLOG', args[1]!));
+  let count = 10;
   if (args.length === 3) {
-    const count = argToInt64(args[2]!);
-    if (count === null || count < -1n) return session.replyError(RespErrors.SLOWLOG_COUNT);
+    const asked = argToInt64(args[2]!);
+    if (asked === null || asked < -1n) return session.replyError(RespErrors.SLOWLOG_COUNT);
+    count = asked > 1_000_000n ? 1_000_000 : Number(asked);
   }
-  session.replyValue(resp.array([]));
+  const log = observabilityOf(session.context)?.slowlog;
+  session.replyValue(resp.array(log === undefined ? [] : log.newest(count).map(slowlogEntryReply)));
 };
 
-const slowlogLen: RespHandler = (session) => session.reply(integerReply(0));
-const replyOk: RespHandler = (session) => session.reply(OK_REPLY);
+const slowlogLen: RespHandler = (session) => session.reply(integerReply(observabilityOf(session.context)?.slowlog.length ?? 0));
+const slowlogReset: RespHandler = (session) => {
+  observabilityOf(session.context)?.slowlog.reset();
+  session.reply(OK_REPLY);
+};
 function isFlushMode(arg: Buffer): boolean {
   const mode = arg.toString('latin1').toUpperCase();
   return mode === 'SYNC' || mode === 'ASYNC';
@@ -819,7 +879,6 @@ export const CONNECTION_AND_SERVER_HANDLERS: Record<string, RespHandler> = {
   echo,
   quit,
   hello,
-  auth,
   select,
   reset,
   'client|setname': clientSetname,
@@ -838,13 +897,11 @@ export const CONNECTION_AND_SERVER_HANDLERS: Record<string, RespHandler> = {
   'config|get': configGet,
   'config|set': configSet,
   'config|resetstat': configResetstat,
-  dbsize,
   time,
-  flushdb: flush,
   flushall: flush,
   'slowlog|get': slowlogGet,
   'slowlog|len': slowlogLen,
-  'slowlog|reset': replyOk,
+  'slowlog|reset': slowlogReset,
   'function|flush': functionFlush,
   'script|flush': scriptFlush,
 };

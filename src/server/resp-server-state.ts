@@ -1,10 +1,12 @@
 /**
  * What RESP connections of one daemon share: the client list (CLIENT ID /
- * LIST / KILL), the pub/sub registry and the CONFIG SET values. Kept per ServerContext, so two
+ * LIST / KILL), the pub/sub registry, the CONFIG SET values and the ACL users. Kept per ServerContext, so two
  * daemons in one process (tests) stay apart.
  *
  * May import server-context types only; knows nothing of sockets or shards.
  */
+import type { AccessControl } from '../auth/acl';
+import { createAccessControl } from './resp-auth';
 import { PubSubRegistry } from './resp-pubsub';
 import type { ServerContext } from './server-context';
 
@@ -27,10 +29,14 @@ export interface RespClient {
   readonly patterns: ReadonlyMap<string, Buffer>;
   /** A watched key was written since WATCH (EXEC will fail). */
   readonly watchDirty: boolean;
+  /** Non-null while the client waits in a blocking pop (CLIENT LIST flag b). */
+  readonly blockedCommand: unknown;
   /** The open MULTI's queued commands, or null outside MULTI. */
   readonly transaction: { readonly commands: readonly unknown[] } | null;
   /** True once the connection is closed or closing. */
   readonly isClosed: boolean;
+  /** The ACL user the connection runs as (CLIENT LIST user=, CLIENT KILL USER). */
+  readonly user: { readonly name: string };
   /** Closes the connection at once, unsent replies dropped (CLIENT KILL by another client). */
   kill(): void;
 }
@@ -84,6 +90,8 @@ export interface RespServerState {
   readonly pubsub: PubSubRegistry;
   /** CONFIG SET values that override what CONFIG GET derives from the daemon's config. */
   readonly configOverrides: Map<string, string>;
+  /** Users and permissions (--requirepass / --acl-file); the daemon loads the file before serving and on SIGHUP. */
+  readonly accessControl: AccessControl;
 }
 
 const states = new WeakMap<ServerContext, RespServerState>();
@@ -91,7 +99,12 @@ const states = new WeakMap<ServerContext, RespServerState>();
 export function respServerState(context: ServerContext): RespServerState {
   let state = states.get(context);
   if (state === undefined) {
-    state = { clients: new RespClientRegistry(), pubsub: new PubSubRegistry(), configOverrides: new Map() };
+    state = {
+      clients: new RespClientRegistry(),
+      pubsub: new PubSubRegistry(),
+      configOverrides: new Map(),
+      accessControl: createAccessControl(context.config),
+    };
     states.set(context, state);
   }
   return state;

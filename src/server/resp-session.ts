@@ -9,7 +9,8 @@
  * Per-connection state (protocol version, database, name, open transaction,
  * subscriptions) lives here; what the connections share lives in
  * resp-server-state.ts. Before a handler runs, the session applies Redis's
- * connection-state rules in Redis's order: unknown command, arity, RESP2
+ * connection-state rules in Redis's order: unknown command, arity, NOAUTH /
+ * NOPERM (resp-auth.ts; only when authentication is configured), RESP2
  * subscribed mode (only (P)(UN)SUBSCRIBE, PING, QUIT, RESET), then MULTI
  * queuing (a refused command fails the transaction).
  *
@@ -34,12 +35,22 @@ import {
 import { RespRequestParser, type RespParserLimits } from '../protocol/resp/request-parser';
 import type { Router } from '../router/router';
 import type { DispatchGate, PeerInfo, ProtocolSession } from './connection';
+import { connectionLimitStats } from './connection';
 import type { ReplyQueue, ReplySlot } from './reply-queue';
+import type { AclUser } from '../auth/acl';
+import { AUTH_HANDLERS, checkAccess, initialAuthState } from './resp-auth';
 import { CLUSTER_HANDLERS, commandSlot, CROSSSLOT_ERROR, redirectFor } from './resp-cluster';
+import { KEYSPACE_HANDLERS } from './resp-keyspace-commands';
 import { PUBSUB_HANDLERS, type RenderedMessage, type Subscriber } from './resp-pubsub';
 import { CONNECTION_AND_SERVER_HANDLERS } from './resp-server-commands';
 import { respServerState, type RespClient, type RespServerState } from './resp-server-state';
 import { STRING_AND_KEY_HANDLERS } from './resp-string-commands';
+import { HASH_HANDLERS } from './resp-hash-commands';
+import { HLL_HANDLERS } from './resp-hll-commands';
+import { SET_HANDLERS } from './resp-set-commands';
+import { BLOCKING_HANDLERS } from './resp-blocking';
+import { LIST_HANDLERS } from './resp-list-commands';
+import { ZSET_HANDLERS } from './resp-zset-commands';
 import {
   execAbortedBecause,
   ExecReplies,
@@ -53,6 +64,8 @@ import {
 } from './resp-transaction';
 import { unwatchAll, type Watcher } from './resp-watch';
 import type { ServerContext } from './server-context';
+import { describeRespCommand, type CommandTimer } from './slowlog';
+import { startCommandTiming } from './stats-report';
 
 /** Runs one command whose name, arity and subcommand were already checked. */
 export type RespHandler = (session: RespSession, args: Buffer[]) => void;
@@ -60,9 +73,17 @@ export type RespHandler = (session: RespSession, args: Buffer[]) => void;
 const HANDLERS: ReadonlyMap<string, RespHandler> = new Map([
   ...Object.entries(CONNECTION_AND_SERVER_HANDLERS),
   ...Object.entries(STRING_AND_KEY_HANDLERS),
+  ...Object.entries(HASH_HANDLERS),
+  ...Object.entries(SET_HANDLERS),
+  ...Object.entries(HLL_HANDLERS),
+  ...Object.entries(LIST_HANDLERS),
+  ...Object.entries(ZSET_HANDLERS),
+  ...Object.entries(BLOCKING_HANDLERS),
   ...Object.entries(PUBSUB_HANDLERS),
   ...Object.entries(TRANSACTION_HANDLERS),
   ...Object.entries(CLUSTER_HANDLERS),
+  ...Object.entries(KEYSPACE_HANDLERS),
+  ...Object.entries(AUTH_HANDLERS),
 ]);
 
 /**
@@ -102,6 +123,11 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
   libVersion: Buffer | null = null;
   lastCommandAtMs = this.createdAtMs;
   lastCommand = 'NULL';
+  /** The ACL user (the default user until AUTH) and whether it has logged in (resp-auth.ts). */
+  user: AclUser;
+  authenticated: boolean;
+  /** --requirepass / --acl-file given: every command passes checkAccess (false: no check at all, the hot path). */
+  private readonly checksAccess: boolean;
   /** The open MULTI, or null. */
   transaction: Transaction | null = null;
   watchDirty = false;
@@ -122,6 +148,14 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
   private replies: ReplyTarget;
   /** When the pub/sub backlog first went over the soft limit (0 = under it). */
   private overSoftLimitSinceMs = 0;
+  /** Slow log and -vv trace (null without a daemon's Observability). */
+  private readonly timer: CommandTimer<Buffer[]> | null;
+  /** Open exclusive sections (resp-typed.ts readThenWrite): while > 0 nothing more of this client is dispatched. */
+  private exclusiveDepth = 0;
+  /** The rest of an EXEC paused by an exclusive section, run (still inside the gate) when it ends. */
+  private afterExclusive: (() => void) | null = null;
+  /** A blocking pop waiting for data (resp-blocking.ts): nothing more of this client is dispatched until it is answered. */
+  blockedCommand: { cancel(): void } | null = null;
 
   constructor(
     readonly queue: ReplyQueue,
@@ -136,7 +170,12 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
     this.router = context.router;
     this.state = respServerState(context);
     this.id = this.state.clients.allocateId();
+    const auth = initialAuthState(this.state.accessControl);
+    this.user = auth.user;
+    this.authenticated = auth.authenticated;
+    this.checksAccess = this.state.accessControl.enabled;
     this.state.clients.add(this);
+    this.timer = startCommandTiming(queue, context, describeRespCommand, this);
     this.parser = new RespRequestParser(
       {
         onCommand: (args) => (this.mustDefer() ? this.deferred.push({ args, error: null }) : this.execute(args)),
@@ -163,7 +202,7 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
     if (this.resuming) return;
     this.resuming = true;
     try {
-      while (this.hasDeferred && this.gate.mayDispatch()) {
+      while (this.exclusiveDepth === 0 && this.blockedCommand === null && this.hasDeferred && this.gate.mayDispatch()) {
         const event = this.deferred[this.deferredHead]!;
         this.deferred[this.deferredHead++] = undefined as unknown as ParsedEvent;
         if (event.args !== null) this.execute(event.args);
@@ -185,6 +224,17 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
     this.gate.destroy();
   }
 
+  /**
+   * No more requests will be served: the client shut down its write side, or the
+   * daemon is draining. A blocked pop is dropped (Redis frees a client on EOF and
+   * closes blocked clients on shutdown), so the connection can close instead of
+   * waiting forever or taking an element for nobody.
+   */
+  onInputEnd(): void {
+    this.blockedCommand?.cancel();
+    this.blockedCommand = null;
+  }
+
   onClose(): void {
     this.closing = true;
     this.forgetConnectionState();
@@ -198,6 +248,8 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
 
   /** Leaves MULTI, WATCH and every subscription without replies (RESET, close). */
   forgetConnectionState(): void {
+    this.blockedCommand?.cancel();
+    this.blockedCommand = null;
     this.transaction = null;
     unwatchAll(this);
     this.state.pubsub.dropSubscriber(this);
@@ -239,14 +291,58 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
     const slot = this.queue.reserve(1);
     const header = Buffer.from(`*${commands.length}\r\n`);
     const gathered = new ExecReplies((outputs) => this.queue.complete(slot, [header, ...outputs]));
+    this.runQueued(commands, 0, gathered);
+  }
+
+  private runQueued(commands: readonly QueuedCommand[], from: number, gathered: ExecReplies): void {
     this.replies = gathered;
     try {
       // Redis applies no connection-state rule (subscribed mode) to queued commands.
-      for (const command of commands) command.handler(this, command.args);
+      for (let i = from; i < commands.length; i++) {
+        commands[i]!.handler(this, commands[i]!.args);
+        // A read-then-write command (SMOVE, *STORE) holds the exclusive gate until its writes are
+        // queued: the rest of the transaction must come after them, and still inside the gate.
+        if (this.exclusiveDepth > 0 && i + 1 < commands.length) {
+          this.afterExclusive = () => this.runQueued(commands, i + 1, gathered);
+          return;
+        }
+      }
     } finally {
       this.replies = this.queue;
     }
     gathered.seal();
+  }
+
+  /**
+   * Holds the connection's exclusive gate (no other connection dispatches) and stops this
+   * session dispatching its own next commands, until the matching endExclusive. For commands
+   * that read and then write from what they read (resp-typed.ts readThenWrite).
+   */
+  beginExclusive(): void {
+    this.gate.acquireExclusive();
+    this.exclusiveDepth++;
+  }
+
+  /** Whether this connection may send work now (false while another connection holds the exclusive gate): blocked pops ask before retrying. */
+  mayDispatchNow(): boolean {
+    return this.gate.mayDispatch();
+  }
+
+  /** True while EXEC runs this session's queued commands (blocking pops must not block then). */
+  get runningExec(): boolean {
+    return this.replies !== this.queue;
+  }
+
+  /** Call once the section's writes are queued (queued = ordered). */
+  endExclusive(): void {
+    this.exclusiveDepth--;
+    if (this.exclusiveDepth === 0 && this.afterExclusive !== null) {
+      const rest = this.afterExclusive;
+      this.afterExclusive = null;
+      rest();
+    }
+    this.gate.releaseExclusive();
+    if (this.exclusiveDepth === 0) this.resume();
   }
 
   // ---- replies (handlers use these) ----
@@ -298,10 +394,12 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
   // ---- dispatch ----
 
   private mustDefer(): boolean {
-    return this.hasDeferred || !this.gate.mayDispatch();
+    return this.exclusiveDepth > 0 || this.blockedCommand !== null || this.hasDeferred || !this.gate.mayDispatch();
   }
 
   private onProtocolError(message: string | null): void {
+    // Over-long lines, bulk and multibulk lengths past the limits, and malformed framing.
+    connectionLimitStats.respProtocolErrors++;
     if (message !== null) this.replyError(message);
     this.closeAfterReplies();
   }
@@ -312,10 +410,12 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
     if (spec === undefined) return this.refuse(null, unknownCommandError(args[0]!, args.slice(1)));
     const resolved = this.resolve(spec, args);
     if (typeof resolved === 'string') return this.refuse(spec.name, resolved);
+    if (this.checksAccess && !this.accessAllowed(spec.name, resolved, args)) return;
     if (this.context.config.redisCluster && !this.routedHere(resolved, args)) return;
     if (this.protocolVersion === 2 && this.subscriptionCount > 0 && !ALLOWED_WHILE_SUBSCRIBED.has(spec.name)) {
       return this.refuse(spec.name, notAllowedWhileSubscribed(resolved.name));
     }
+    this.timer?.begin(args);
     this.lastCommandAtMs = Date.now();
     this.lastCommand = resolved.name;
     const transaction = this.transaction;
@@ -328,6 +428,14 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
       return this.reply(QUEUED_REPLY);
     }
     this.handlerFor(resolved.name)(this, args);
+  }
+
+  /** Redis's NOAUTH / NOPERM (after arity, before cluster redirects), refused like any other error. */
+  private accessAllowed(commandName: string, resolved: RespCommandSpec, args: Buffer[]): boolean {
+    const denied = checkAccess(this, resolved, args);
+    if (denied === null) return true;
+    if (!this.isClosed) this.refuse(commandName, denied);
+    return false;
   }
 
   /**

@@ -15,10 +15,8 @@
  * (read-modify-write of a signed 64-bit value, missing = 0, expiry kept);
  * INCRBYFLOAT, SETRANGE and EXPIRE's NX/XX/GT/LT are single shard ops too.
  *
- * Left out (not in the command table, so clients get Redis's
- * unknown-command error): MSETNX, which must read every key before writing
- * any and so needs the session to hold back the rest of the pipeline while
- * it waits; KEYS/SCAN/RANDOMKEY (no key iteration op).
+ * MSETNX (it reads every key before writing any, under the exclusive gate)
+ * and KEYS/SCAN/RANDOMKEY live in resp-keyspace-commands.ts.
  *
  * Every write tells the WATCH registry (`noteKeyWritten`) as it is queued,
  * so the registry sees writes in the order the shards will run them.
@@ -28,7 +26,7 @@
  */
 import { argToInt64 } from '../protocol/resp/strict-integer';
 import { RespErrors, invalidExpireTimeError } from '../protocol/resp/errors';
-import { bulkReply, errorReply, integerReply, nullReply, OK_REPLY, encodeReply, resp, type RespValue, type RespVersion } from '../protocol/resp/reply-encoder';
+import { bulkReply, errorReply, integerReply, nullReply, OK_REPLY, encodeReply, resp, simpleReply, type RespValue, type RespVersion } from '../protocol/resp/reply-encoder';
 import { OpCode, type ReplySink, type ShardReply, type StorageOpCode } from '../router/router';
 import { ExpireCondition, WriteMode, replyExpiresAtMs, type ItemReadRequest } from '../router/item-ops';
 import { StoreStatus } from '../store/types';
@@ -37,6 +35,7 @@ import type { ReplySlot } from './reply-queue';
 import { MAX_REDIS_KEY_LENGTH, storedKey } from './resp-keyspace';
 import type { RespHandler, RespSession } from './resp-session';
 import { noteKeyWritten } from './resp-watch';
+import { runTyped, WRONGTYPE_ERROR } from './resp-typed';
 
 /** Status of a shard that died with the request (ShardClient fails pending ops with it). */
 const SHARD_FAILED_STATUS = 255;
@@ -52,6 +51,8 @@ const NEVER = 0;
 /** One op's outcome, copied out of the shard's reply batch. */
 interface OpResult {
   status: number;
+  /** The key holds a Redis collection (ITEM_TYPE_*), which a string op treats as missing; -1 = no. */
+  wrongType: number;
   /** The value on a hit, when the caller asked to keep values. */
   value: Buffer | null;
   valueLength: number;
@@ -78,6 +79,7 @@ class GatherReply implements ReplySink {
     const hit = reply.status === StoreStatus.Ok;
     this.results[tag] = {
       status: reply.status,
+      wrongType: reply.wrongType,
       value: hit && this.keepValues ? reply.copyValue() : null,
       valueLength: hit ? reply.valueLength : 0,
     };
@@ -100,11 +102,14 @@ class BulkValueReply implements ReplySink {
   onShardReply(_tag: number, reply: ShardReply): void {
     let out: Buffer;
     if (reply.status === StoreStatus.Ok) out = bulkReply(reply.bytes, reply.valueOffset, reply.valueOffset + reply.valueLength);
+    else if (reply.wrongType >= 0) out = WRONGTYPE_REPLY;
     else if (reply.status === StoreStatus.NotFound) out = nullReply(this.version);
     else out = errorReply(RespErrors.SHARD_FAILED);
     this.session.complete(this.slot, out);
   }
 }
+
+const WRONGTYPE_REPLY = errorReply(WRONGTYPE_ERROR);
 
 function anyFailed(results: OpResult[]): boolean {
   return results.some((r) => r.status === SHARD_FAILED_STATUS);
@@ -211,7 +216,8 @@ const WRITE_MODE_OF: Partial<Record<StorageOpCode, WriteMode>> = {
 
 /** Queues SET's write: the plain store op, or with KEEPTTL the item write that keeps the expiry in the shard. */
 function queueSetWrite(session: RespSession, key: Buffer, value: Buffer, options: SetOptions, sink: ReplySink, tag: number): void {
-  if (!options.keepTtl) {
+  // With GET, a key holding another type is an error and must not be overwritten (Redis aborts the SET).
+  if (!options.keepTtl && !options.returnOld) {
     session.router.store(options.mode, key, value, 0, options.expiresAtMs, 0, 0, sink, tag);
     return;
   }
@@ -219,12 +225,13 @@ function queueSetWrite(session: RespSession, key: Buffer, value: Buffer, options
     mode: WRITE_MODE_OF[options.mode]!,
     value,
     clientFlags: 0,
-    expiresAtMs: NEVER,
+    expiresAtMs: options.expiresAtMs,
     compareCas: 0n,
     newCas: 0n,
     invalidate: false,
     vivifyExpiresAtMs: null,
-    keepExpiry: true,
+    keepExpiry: options.keepTtl,
+    stringOnly: options.returnOld,
   }, sink, tag);
 }
 
@@ -275,6 +282,7 @@ function storeString(session: RespSession, rawKey: Buffer, value: Buffer, option
   noteKeyWritten(key);
   if (options.returnOld) {
     const sink = new GatherReply(2, true, ([old, written]) => {
+      if (old!.wrongType >= 0) return session.complete(slot, WRONGTYPE_REPLY);
       const error = anyFailed([old!, written!]) ? RespErrors.SHARD_FAILED : writeError(written!.status);
       if (error !== null) return session.complete(slot, errorReply(error));
       session.complete(slot, old!.value === null ? nullReply(version) : bulkReply(old!.value));
@@ -368,6 +376,7 @@ const getrange: RespHandler = (session, args) => {
   const slot = session.reserve();
   session.router.get(key, {
     onShardReply: (_tag, reply) => {
+      if (reply.wrongType >= 0) return session.complete(slot, WRONGTYPE_REPLY);
       if (reply.status !== StoreStatus.Ok && reply.status !== StoreStatus.NotFound) {
         return session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
       }
@@ -389,14 +398,15 @@ const getrange: RespHandler = (session, args) => {
 
 const EMPTY_BULK = Buffer.from('$0\r\n\r\n');
 
-/** TYPE: every value in the store is a string today. */
+/** TYPE: a string get tells strings and missing keys; a Redis collection comes back as wrongType with its item type. */
 const type: RespHandler = (session, args) => {
   const key = keyFor(session, args[1]!);
   if (key === null) return;
   const slot = session.reserve();
   session.router.get(key, {
     onShardReply: (_tag, reply) => {
-      if (reply.status === StoreStatus.Ok) session.complete(slot, STRING_TYPE_REPLY);
+      if (reply.wrongType >= 0) session.complete(slot, simpleReply(TYPE_NAMES[reply.wrongType] ?? 'none'));
+      else if (reply.status === StoreStatus.Ok) session.complete(slot, STRING_TYPE_REPLY);
       else if (reply.status === StoreStatus.NotFound) session.complete(slot, NONE_TYPE_REPLY);
       else session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
     },
@@ -404,21 +414,14 @@ const type: RespHandler = (session, args) => {
 };
 
 const STRING_TYPE_REPLY = Buffer.from('+string\r\n');
+/** Redis's TYPE names by item type (store/item-layout.ts ITEM_TYPE_*). */
+const TYPE_NAMES: readonly string[] = ['string', 'hash', 'list', 'set', 'zset'];
 const NONE_TYPE_REPLY = Buffer.from('+none\r\n');
 
+/** GETDEL: one typed op (store/typed/string.ts), so a key of another type answers WRONGTYPE and stays. */
 const getdel: RespHandler = (session, args) => {
-  const key = keyFor(session, args[1]!);
-  if (key === null) return;
-  const slot = session.reserve();
-  const version = session.protocolVersion;
-  const sink = new GatherReply(2, true, (results) => {
-    if (anyFailed(results)) return session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
-    const old = results[0]!.value;
-    session.complete(slot, old === null ? nullReply(version) : bulkReply(old));
-  });
-  noteKeyWritten(key);
-  session.router.get(key, sink, 0);
-  session.router.delete(key, sink, 1);
+  if (keyFor(session, args[1]!) === null) return;
+  runTyped(session, args[1]!, '__getdel', [], true);
 };
 
 const mget: RespHandler = (session, args) => {
@@ -472,6 +475,7 @@ const append: RespHandler = (session, args) => {
   const slot = session.reserve(3);
   const sink = new GatherReply(3, false, ([appended, added, after]) => {
     if (anyFailed([appended!, added!, after!])) return session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
+    if (appended!.wrongType >= 0) return session.complete(slot, WRONGTYPE_REPLY);
     const stored = appended!.status === StoreStatus.Stored || added!.status === StoreStatus.Stored;
     if (stored) return session.complete(slot, integerReply(after!.valueLength));
     // Neither stored: the append was refused (too large, no memory) and the key exists.
@@ -508,6 +512,7 @@ const setrange: RespHandler = (session, args) => {
     onShardReply: (_tag, reply) => {
       let out: Buffer;
       if (reply.status === StoreStatus.Stored || reply.status === StoreStatus.Ok) out = integerReply(reply.itemValueSize);
+      else if (reply.wrongType >= 0) out = WRONGTYPE_REPLY;
       else if (reply.status === StoreStatus.NotFound) out = integerReply(0);
       else out = errorReply(writeError(reply.status) ?? RespErrors.SHARD_FAILED);
       session.complete(slot, out);
@@ -522,6 +527,7 @@ const strlen: RespHandler = (session, args) => {
   session.router.get(key, {
     onShardReply: (_tag, reply) => {
       if (reply.status === StoreStatus.Ok) session.complete(slot, integerReply(reply.valueLength));
+      else if (reply.wrongType >= 0) session.complete(slot, WRONGTYPE_REPLY);
       else if (reply.status === StoreStatus.NotFound) session.complete(slot, integerReply(0));
       else session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
     },
@@ -542,7 +548,8 @@ function incrementBy(session: RespSession, rawKey: Buffer, delta: bigint): void 
       if (reply.status === StoreStatus.Ok) {
         const digits = reply.bytes.subarray(reply.valueOffset, reply.valueOffset + reply.valueLength);
         out = integerReply(BigInt(Buffer.from(digits).toString('latin1')));
-      } else if (reply.status === StoreStatus.NonNumeric) out = errorReply(RespErrors.NOT_AN_INTEGER);
+      } else if (reply.wrongType >= 0) out = WRONGTYPE_REPLY;
+      else if (reply.status === StoreStatus.NonNumeric) out = errorReply(RespErrors.NOT_AN_INTEGER);
       else if (reply.status === StoreStatus.Overflow) out = errorReply(OVERFLOW_ERROR);
       else if (reply.status === StoreStatus.NoMemory) out = errorReply(RespErrors.OOM);
       else out = errorReply(RespErrors.SHARD_FAILED);
@@ -567,6 +574,7 @@ const incrbyfloat: RespHandler = (session, args) => {
     onShardReply: (_tag, reply) => {
       let out: Buffer;
       if (reply.status === StoreStatus.Ok) out = bulkReply(reply.bytes, reply.valueOffset, reply.valueOffset + reply.valueLength);
+      else if (reply.wrongType >= 0) out = WRONGTYPE_REPLY;
       else if (reply.status === StoreStatus.NonNumeric) out = errorReply(NOT_A_FLOAT_ERROR);
       else if (reply.status === StoreStatus.Overflow) out = errorReply(NAN_OR_INFINITY_ERROR);
       else if (reply.status === StoreStatus.NoMemory) out = errorReply(RespErrors.OOM);
@@ -604,7 +612,8 @@ function countFound(session: RespSession, args: Buffer[], op: (s: RespSession) =
   const slot = session.reserve(keys.length);
   const sink = new GatherReply(keys.length, false, (results) => {
     if (anyFailed(results)) return session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
-    session.complete(slot, integerReply(results.filter((r) => r.status === StoreStatus.Ok).length));
+    // A string get answers a Redis collection as missing (wrongType set): it exists all the same.
+    session.complete(slot, integerReply(results.filter((r) => r.status === StoreStatus.Ok || r.wrongType >= 0).length));
   });
   const run = op(session);
   for (let i = 0; i < keys.length; i++) run(keys[i]!, sink, i);

@@ -68,11 +68,23 @@ export function watchedKeyCount(watcher: Watcher): number {
 }
 
 /**
+ * The other listener of the write fan-out: blocking pops (resp-blocking.ts) set it
+ * while a client is parked and clear it when none is, so with nobody blocked a
+ * write pays one null check here.
+ */
+let keyWriteListener: ((storedKey: Uint8Array) => void) | null = null;
+
+export function setKeyWriteListener(listener: ((storedKey: Uint8Array) => void) | null): void {
+  keyWriteListener = listener;
+}
+
+/**
  * A write to `storedKey` was submitted to the shards. Call it for every
  * write, from any protocol, before or as the op is queued. O(1) when nothing
  * is watched.
  */
 export function noteKeyWritten(storedKey: Uint8Array): void {
+  if (keyWriteListener !== null) keyWriteListener(storedKey);
   if (watchersByKey.size === 0) return;
   const watchers = watchersByKey.get(keyId(storedKey));
   if (watchers === undefined) return;

@@ -4,9 +4,16 @@
  */
 import type { MembershipStatus } from '../cluster/membership';
 import type { Config } from '../config/config';
+import { DEFAULTS } from '../config/defaults';
+import type { PrefixCounts } from '../shard/hot-keys';
+import { KEY_STATS_DETAIL, KEY_STATS_NO_HOT_KEYS, OpCode } from '../shard/messages';
 import { addShardStats, emptyShardStats, type ShardStatsSnapshot } from '../shard/shard-stats';
+import { hashBytes } from '../util/hash';
+import { connectionErrors } from '../util/logger';
+import { connectionLimitStats } from './connection';
 import type { StatsEntries } from './server-context';
 import type { ServerStats } from './server-stats';
+import { CommandTimer, SlowLog, type CommandTrace, type ReplyTiming, type SlowlogClient } from './slowlog';
 
 export interface StatsSources {
   config: Config;
@@ -17,6 +24,8 @@ export interface StatsSources {
   shardRestarts: () => number;
   membership: () => MembershipStatus;
   tlsHandshakeErrors: () => number;
+  /** Slow log and key-statistics switches (absent in unit tests that build sources by hand). */
+  observability?: Observability;
 }
 
 export function mergeSnapshots(jsonValues: readonly Buffer[]): ShardStatsSnapshot {
@@ -108,7 +117,14 @@ export function generalStats(src: StatsSources, shards: ShardStatsSnapshot): Sta
     ['malloc_fails', 0],
     ['total_pages', shards.total_pages],
     ['ssl_handshake_errors', src.tlsHandshakeErrors()],
+    // Socket errors on client connections (resets, broken pipes), logged at most once per interval per kind.
+    ['conn_errors', connectionErrors.count],
     ['shard_restarts', src.shardRestarts()],
+    ['output_buffer_kills', connectionLimitStats.outputBufferKills],
+    ['reply_too_large', connectionLimitStats.replyTooLarge],
+    ['line_too_long', connectionLimitStats.lineTooLong],
+    ['too_many_keys', connectionLimitStats.tooManyKeys],
+    ['resp_protocol_errors', connectionLimitStats.respProtocolErrors],
     ...clusterStats(src.membership()),
   ];
 }
@@ -164,6 +180,12 @@ export function settingsStats(src: StatsSources): StatsEntries {
     ['ssl_enabled', c.tls === null ? 'no' : 'yes'],
     ['auth_enabled_sasl', c.enableSasl ? 'yes' : 'no'],
     ['auth_enabled_ascii', c.authFile !== null && !c.enableSasl ? 'yes' : 'no'],
+    ['detail_enabled', src.observability?.detailEnabled === true ? 'yes' : 'no'],
+    ['track_sizes', src.observability?.sizesEnabled === true ? 'yes' : 'no'],
+    ['slowlog_threshold_us', src.observability?.slowlog.thresholdUs ?? c.slowlogThresholdUs ?? DEFAULTS.slowlogThresholdUs],
+    ['slowlog_max_len', src.observability?.slowlog.maxLen ?? c.slowlogMaxLen ?? DEFAULTS.slowlogMaxLen],
+    ['hotkeys', c.hotKeys ?? DEFAULTS.hotKeys ? 'on' : 'off'],
+    ['log_format', c.logFormat ?? DEFAULTS.logFormat],
   ];
 }
 
@@ -222,5 +244,171 @@ export function itemsStats(shards: ShardStatsSnapshot): StatsEntries {
       [`items:${cls.id}:hits_to_temp`, 0],
     );
   }
+  return entries;
+}
+
+// ---- observability state shared by the protocols (slow log, key statistics) ----
+
+/** Sends a key-statistics op (messages.ts KeyStatsControl, PrefixStatsDump, ItemSizes) to every shard; one reply value each. */
+export type KeyStatsBroadcast = (opCode: number, argLow: number, argHigh: number) => Promise<Buffer[]>;
+
+/**
+ * What the daemon keeps for monitoring beyond the counters: the slow log, the
+ * `stats detail` and `stats sizes` switches, whether hot keys are counted.
+ * One per daemon; sessions find it through their ServerContext (observabilityOf).
+ */
+export class Observability {
+  readonly slowlog: SlowLog;
+  /** `stats detail on|off` (memcached's detail_enabled; on from the start with -D). */
+  detailEnabled: boolean;
+  /** `stats sizes_enable|sizes_disable` (memcached 1.6.18's runtime switch; `-o track_sizes` at start). */
+  sizesEnabled = false;
+  readonly hotKeysEnabled: boolean;
+  /** -vv: where each command and reply line goes (null = not traced). */
+  commandTrace: CommandTrace | null = null;
+  private readonly delimiterByte: number;
+
+  constructor(
+    config: Config,
+    private readonly broadcast: KeyStatsBroadcast,
+  ) {
+    this.slowlog = new SlowLog(config.slowlogThresholdUs ?? DEFAULTS.slowlogThresholdUs, config.slowlogMaxLen ?? DEFAULTS.slowlogMaxLen);
+    this.detailEnabled = config.prefixDelimiter !== undefined;
+    this.hotKeysEnabled = config.hotKeys ?? DEFAULTS.hotKeys;
+    this.delimiterByte = (config.prefixDelimiter ?? DEFAULTS.prefixDelimiter).charCodeAt(0);
+  }
+
+  /** Tells every shard the current switches (at start, and after `stats detail on|off`). */
+  async applyKeyStatsSwitches(): Promise<void> {
+    const bits = (this.detailEnabled ? KEY_STATS_DETAIL : 0) | (this.hotKeysEnabled ? 0 : KEY_STATS_NO_HOT_KEYS);
+    await this.broadcast(OpCode.KeyStatsControl, bits, this.delimiterByte);
+  }
+
+  async setDetail(on: boolean): Promise<void> {
+    this.detailEnabled = on;
+    await this.applyKeyStatsSwitches();
+  }
+
+  /** `stats detail dump`: memcached's PREFIX lines then END, in memcached's order. */
+  async detailDump(): Promise<Buffer> {
+    const merged = new Map<string, PrefixCounts>();
+    for (const value of await this.broadcast(OpCode.PrefixStatsDump, 0, 0)) {
+      for (const p of JSON.parse(value.toString('utf8')) as PrefixCounts[]) {
+        const seen = merged.get(p.prefix);
+        if (seen === undefined) merged.set(p.prefix, { ...p });
+        else {
+          seen.get += p.get;
+          seen.hit += p.hit;
+          seen.set += p.set;
+          seen.del += p.del;
+          seen.firstSeen = Math.min(seen.firstSeen, p.firstSeen);
+        }
+      }
+    }
+    return renderPrefixDump([...merged.values()]);
+  }
+
+  /** `stats sizes`: memcached's `sizes_status disabled` until enabled, then items per 32-byte bucket. */
+  async sizes(): Promise<StatsEntries> {
+    if (!this.sizesEnabled) return [['sizes_status', 'disabled']];
+    const buckets = new Map<number, number>();
+    for (const value of await this.broadcast(OpCode.ItemSizes, 0, 0)) {
+      for (const [bucket, count] of Object.entries(JSON.parse(value.toString('utf8')) as Record<string, number>)) {
+        buckets.set(Number(bucket), (buckets.get(Number(bucket)) ?? 0) + count);
+      }
+    }
+    return [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([bucket, count]) => [String(bucket), count] as const);
+  }
+}
+
+/** memcached's stats_prefix.c hash table size: the dump lists prefixes bucket by bucket. */
+const PREFIX_HASH_SIZE = 256;
+
+/**
+ * memcached prints its prefix table bucket by bucket (murmur3 of the prefix mod
+ * 256), newest first within a bucket; the same order here keeps dumps identical.
+ */
+export function renderPrefixDump(prefixes: PrefixCounts[]): Buffer {
+  const bucketOf = (p: PrefixCounts): number => {
+    const bytes = Buffer.from(p.prefix, 'latin1');
+    return hashBytes(bytes, 0, bytes.length) % PREFIX_HASH_SIZE;
+  };
+  const ordered = prefixes
+    .map((p) => ({ p, bucket: bucketOf(p) }))
+    .sort((a, b) => a.bucket - b.bucket || b.p.firstSeen - a.p.firstSeen);
+  const lines = ordered.map(({ p }) => `PREFIX ${p.prefix} get ${p.get} hit ${p.hit} set ${p.set} del ${p.del}\r\n`);
+  return Buffer.from(lines.join('') + 'END\r\n', 'latin1');
+}
+
+const OBSERVABILITY = new WeakMap<object, Observability>();
+
+/**
+ * Gives a connection's reply queue a CommandTimer (slow log, -vv trace) when the
+ * context has an Observability; the session calls `begin` on the returned timer
+ * for each command it dispatches.
+ */
+export function startCommandTiming<Command>(
+  queue: { commandTimer: ReplyTiming | null },
+  context: object,
+  describe: (command: Command) => Uint8Array[],
+  client: SlowlogClient,
+): CommandTimer<Command> | null {
+  const observability = OBSERVABILITY.get(context);
+  if (observability === undefined) return null;
+  const timer = new CommandTimer(observability.slowlog, describe, client, observability.commandTrace);
+  queue.commandTimer = timer;
+  return timer;
+}
+
+export function attachObservability(context: object, observability: Observability): void {
+  OBSERVABILITY.set(context, observability);
+}
+
+/** The daemon's Observability, or undefined for a context built without one (unit tests). */
+export function observabilityOf(context: object): Observability | undefined {
+  return OBSERVABILITY.get(context);
+}
+
+/** Printable ASCII but space and backslash as is, the rest as \xNN: a key in a STAT value or an INFO field. */
+export function escapeKey(key: string): string {
+  let out = '';
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    out += code > 0x20 && code < 0x7f && code !== 0x5c ? key[i] : `\\x${code.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** How many hot keys `stats hotkeys` and INFO list. */
+export const HOT_KEYS_LISTED = 20;
+
+export interface HotKeyShare {
+  key: string;
+  count: number;
+  error: number;
+  /** count / ops counted over every shard. */
+  share: number;
+}
+
+export function hotKeyShares(shards: ShardStatsSnapshot, limit = HOT_KEYS_LISTED): HotKeyShare[] {
+  const ops = shards.hot_keys_ops;
+  return shards.hot_keys.slice(0, limit).map((k) => ({ ...k, share: ops > 0 ? k.count / ops : 0 }));
+}
+
+/**
+ * `stats hotkeys`: `hotkeys_ops` (ops counted, decayed: counts halve every
+ * minute), then per key, hottest first, `hotkey:<rank>:key|count|error|share`
+ * (share = count / hotkeys_ops, 4 decimals; the count may be over by `error`).
+ */
+export function hotKeysStats(shards: ShardStatsSnapshot): StatsEntries {
+  const entries: StatsEntries = [['hotkeys_ops', shards.hot_keys_ops]];
+  hotKeyShares(shards).forEach((k, i) => {
+    entries.push(
+      [`hotkey:${i + 1}:key`, escapeKey(k.key)],
+      [`hotkey:${i + 1}:count`, k.count],
+      [`hotkey:${i + 1}:error`, k.error],
+      [`hotkey:${i + 1}:share`, k.share.toFixed(4)],
+    );
+  });
   return entries;
 }

@@ -10,6 +10,7 @@ import {
   ITEM_INFO_BYTES,
   REPLY_HAS_ITEM_INFO,
   REPLY_HEADER_BYTES,
+  REPLY_WRONG_TYPE,
   REQUEST_HEADER_BYTES,
   type ItemOpArgs,
 } from './messages';
@@ -229,6 +230,8 @@ export class RequestBatchReader {
 
 /** Worker: appends one reply record per request record. */
 export class ReplyBatchWriter extends GrowableBuffer {
+  private lastRecordAt = BATCH_HEADER_BYTES;
+
   append(
     status: number,
     clientFlags: number,
@@ -245,6 +248,8 @@ export class ReplyBatchWriter extends GrowableBuffer {
     view.setUint8(at, status);
     // The buffer is reused: replyFlags must be cleared, or old bytes would read as REPLY_HAS_ITEM_INFO.
     view.setUint8(at + 1, 0);
+    view.setUint8(at + 2, 0);
+    this.lastRecordAt = at;
     view.setUint32(at + 4, clientFlags >>> 0, true);
     view.setUint32(at + 8, casLow >>> 0, true);
     view.setUint32(at + 12, casHigh >>> 0, true);
@@ -258,6 +263,13 @@ export class ReplyBatchWriter extends GrowableBuffer {
 
   appendStatus(status: number): void {
     this.append(status, 0, 0, 0, null, 0, 0);
+  }
+
+  /** Flags the record just appended as "found a non-string item of `itemType`" (REPLY_WRONG_TYPE). */
+  markLastWrongType(itemType: number): void {
+    const at = this.lastRecordAt;
+    this.view.setUint8(at + 1, this.view.getUint8(at + 1) | REPLY_WRONG_TYPE);
+    this.view.setUint8(at + 2, itemType);
   }
 
   /** A reply carrying the item info block (messages.ts) between header and value. */
@@ -283,6 +295,8 @@ export class ReplyBatchWriter extends GrowableBuffer {
     const view = this.view;
     view.setUint8(at, status);
     view.setUint8(at + 1, REPLY_HAS_ITEM_INFO);
+    view.setUint8(at + 2, 0);
+    this.lastRecordAt = at;
     view.setUint32(at + 4, clientFlags >>> 0, true);
     view.setUint32(at + 8, casLow >>> 0, true);
     view.setUint32(at + 12, casHigh >>> 0, true);
@@ -324,6 +338,8 @@ export class ReplyBatchReader {
   valueLength = 0;
   /** True when the record carries item info; the item* fields below are valid only then. */
   hasItemInfo = false;
+  /** A string op met a non-string item (answered as a miss): its ITEM_TYPE_*, else -1 (REPLY_WRONG_TYPE). */
+  wrongType = -1;
   /** Remaining TTL in whole seconds, -1 = never expires. */
   itemTtlSeconds = 0;
   /** Absolute expiry in unix ms, 0 = never (the exact value behind itemTtlSeconds). */
@@ -357,6 +373,7 @@ export class ReplyBatchReader {
     this.valueLength = view.getUint32(at + 16, true);
     this.valueOffset = at + REPLY_HEADER_BYTES;
     this.hasItemInfo = (view.getUint8(at + 1) & REPLY_HAS_ITEM_INFO) !== 0;
+    this.wrongType = (view.getUint8(at + 1) & REPLY_WRONG_TYPE) !== 0 ? view.getUint8(at + 2) : -1;
     if (this.hasItemInfo) {
       if (this.valueOffset + ITEM_INFO_BYTES > this.bytes.length) return false;
       this.readItemInfo(this.valueOffset);
@@ -381,4 +398,46 @@ export class ReplyBatchReader {
   copyValue(): Buffer {
     return Buffer.from(this.bytes.subarray(this.valueOffset, this.valueOffset + this.valueLength));
   }
+}
+
+/**
+ * TypedCommand's value area (messages.ts): the command name then its arguments, each as
+ * u32 length (little endian) + bytes.
+ */
+export function encodeTypedArgs(name: string, args: readonly Uint8Array[]): Uint8Array {
+  const nameBytes = new TextEncoder().encode(name);
+  let length = 4 + nameBytes.length;
+  for (const arg of args) length += 4 + arg.length;
+  const out = new Uint8Array(length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, nameBytes.length, true);
+  out.set(nameBytes, 4);
+  let at = 4 + nameBytes.length;
+  for (const arg of args) {
+    view.setUint32(at, arg.length, true);
+    out.set(arg, at + 4);
+    at += 4 + arg.length;
+  }
+  return out;
+}
+
+/**
+ * Worker: the name and argument views (into `bytes`, valid while the batch is) of a TypedCommand
+ * value area, or null when it is malformed.
+ */
+export function decodeTypedArgs(bytes: Uint8Array, offset: number, length: number): { name: string; args: Uint8Array[] } | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, length);
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  while (at < length) {
+    if (at + 4 > length) return null;
+    const partLength = view.getUint32(at, true);
+    if (at + 4 + partLength > length) return null;
+    parts.push(bytes.subarray(offset + at + 4, offset + at + 4 + partLength));
+    at += 4 + partLength;
+  }
+  if (parts.length === 0) return null;
+  let name = '';
+  for (const byte of parts[0]!) name += String.fromCharCode(byte);
+  return { name, args: parts.slice(1) };
 }

@@ -8,7 +8,10 @@ import { ExpireCondition, StoreMode, StoreStatus } from '../store/types';
 import type { ArithmeticParams, ItemDeleteParams, ItemReadParams, ItemWriteParams } from '../store/types';
 import { ItemInfoBit, ItemOption, OpCode, SHARD_FAILED_STATUS, WriteMode, type ShardCommandCounters } from './messages';
 import { emptyItemOpArgs, ReplyBatchWriter, RequestBatchReader } from './batch-codec';
+import { KeyspaceExecutor } from './execute-keyspace';
 import { emptyCommandCounters, type ShardStatsSnapshot } from './shard-stats';
+import { ShardKeyStats } from './hot-keys';
+import { TypedCommandExecutor } from './execute-typed';
 
 /** memcached's per-item overhead beyond key and value: 48-byte header, 8-byte CAS, key NUL, value CRLF. */
 const MEMCACHED_ITEM_OVERHEAD = 48 + 8 + 1 + 2;
@@ -95,6 +98,7 @@ export class ShardExecutor {
     vivify: false,
     vivifyExpiresAtMs: 0,
     keepExpiry: false,
+    stringOnly: false,
   };
   private readonly deleteParams: ItemDeleteParams = {
     compareCasHigh: 0,
@@ -124,7 +128,15 @@ export class ShardExecutor {
   /** Per-class command counters (memcached's `stats slabs` get_hits, cmd_set, ...), CLASS_FIELDS per class. */
   private readonly classCounts = new Float64Array(MAX_CLASSES * CLASS_FIELDS.length);
 
-  constructor(readonly store: Store) {}
+  /** Hot keys, per-prefix stats (`stats detail`), item sizes (`stats sizes`). */
+  readonly keyStats = new ShardKeyStats();
+  private readonly typed: TypedCommandExecutor;
+  private readonly keyspace: KeyspaceExecutor;
+
+  constructor(readonly store: Store) {
+    this.typed = new TypedCommandExecutor(store, this.counters);
+    this.keyspace = new KeyspaceExecutor(store);
+  }
 
   /** Executes every op of `batch` in order; returns the reply batch as a view valid until the next call. */
   executeBatch(batch: Uint8Array, nowMs: number): Uint8Array {
@@ -132,7 +144,16 @@ export class ShardExecutor {
     const request = new RequestBatchReader(batch);
     for (let i = 0; i < request.count; i++) {
       if (!request.read()) break;
+      this.store.takeWrongType();
+      if (request.keyLength > 0) this.keyStats.countKey(request.bytes, request.keyOffset, request.keyLength, request.hash, nowMs);
+      const getHits = this.counters.get_hits;
       this.executeOne(request, nowMs);
+      if (this.keyStats.prefixes !== null) {
+        this.keyStats.recordPrefix(request.opCode, request.bytes, request.keyOffset, request.keyLength, this.counters.get_hits > getHits);
+      }
+      // A string op that met a Redis collection answered as for a missing key; Redis needs to know why.
+      const wrongType = this.store.takeWrongType();
+      if (wrongType >= 0) this.replies.markLastWrongType(wrongType);
     }
     return this.replies.finish();
   }
@@ -148,7 +169,7 @@ export class ShardExecutor {
       const at = (cls.id - 1) * CLASS_FIELDS.length;
       CLASS_FIELDS.forEach((field, i) => (cls[field] = this.classCounts[at + i]!));
     }
-    return { ...this.counters, ...stats };
+    return { ...this.counters, ...stats, ...this.keyStats.snapshot() };
   }
 
   /** Counts `field` for the class of the item the op just found or wrote (nothing when none). */
@@ -276,8 +297,20 @@ export class ShardExecutor {
       case OpCode.ResetStats:
         Object.assign(this.counters, emptyCommandCounters());
         store.resetStats();
+        this.keyStats.reset();
         this.replies.appendStatus(StoreStatus.Ok);
         return;
+      case OpCode.TypedCommand:
+        this.typed.execute(op, nowMs, this.replies);
+        return;
+      case OpCode.KeyStatsControl:
+      case OpCode.PrefixStatsDump:
+      case OpCode.ItemSizes: {
+        const json = this.keyStats.control(op.opCode, op.argLow, op.argHigh, store, nowMs);
+        if (json === null) this.replies.appendStatus(StoreStatus.Ok);
+        else this.replies.append(StoreStatus.Ok, 0, 0, 0, json, 0, json.length);
+        return;
+      }
       case OpCode.Stats: {
         const json = textEncoder.encode(JSON.stringify(this.snapshot()));
         this.replies.append(StoreStatus.Ok, 0, 0, 0, json, 0, json.length);
@@ -295,6 +328,14 @@ export class ShardExecutor {
           return;
         }
         this.executeItemOp(op, nowMs);
+        return;
+      case OpCode.KeyScan:
+      case OpCode.KeyDump:
+      case OpCode.KeyRestore:
+      case OpCode.KeyCopy:
+      case OpCode.DatabaseSweep:
+        if (op.readItemArgs(this.args)) this.keyspace.execute(op, this.args, this.replies, nowMs);
+        else this.replies.appendStatus(SHARD_FAILED_STATUS);
         return;
       default:
         this.replies.appendStatus(SHARD_FAILED_STATUS);
@@ -359,6 +400,7 @@ export class ShardExecutor {
         p.vivify = (options & ItemOption.Vivify) !== 0;
         p.vivifyExpiresAtMs = args.secondExpiresAtMs;
         p.keepExpiry = (options & ItemOption.KeepExpiry) !== 0;
+        p.stringOnly = (options & ItemOption.StringOnly) !== 0;
         counters.cmd_set++;
         status = store.writeItem(key, op.keyOffset, op.keyLength, op.hash, op.bytes, op.valueOffset, op.valueLength, p, nowMs);
         const itemClass = store.takeItemClass();

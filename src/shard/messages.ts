@@ -15,7 +15,8 @@
  *
  * Reply record:
  *   0  u8  status (StoreStatus, or ShardReplyStatus for control ops)
- *   1  u8  replyFlags (REPLY_HAS_ITEM_INFO; 0 for the classic ops)
+ *   1  u8  replyFlags (REPLY_HAS_ITEM_INFO, REPLY_WRONG_TYPE; 0 for the classic ops)
+ *   2  u8  item type when REPLY_WRONG_TYPE (else 0)
  *   4  u32 clientFlags   8 u32 casLow   12 u32 casHigh
  *   16 u32 valueLength   20 u32 reserved
  *   24 value bytes, padded to 8
@@ -91,7 +92,41 @@ export const OpCode = {
   SetRange: 21,
   /** Redis INCRBYFLOAT (item op): the payload is the increment's text. Reply as Store.floatIncrement. */
   FloatIncrement: 22,
+  /**
+   * A Redis typed-value command (hash, set, HyperLogLog, list, zset: `store/typed`), not an item op.
+   * Value area: the command name then its arguments (not the key), each as u32 length + bytes
+   * (`encodeTypedArgs` in batch-codec.ts). Reply: Ok with the value = an encoded TypedReply
+   * (`store/typed/typed-reply-codec.ts`), or SHARD_FAILED_STATUS for an unknown name / bad record.
+   */
+  TypedCommand: 23,
+  /**
+   * Keyspace ops (ops 30–34, run by execute-keyspace.ts). Each is an item op: header, args
+   * block, payload (see KEYSPACE below for what each field means).
+   * KeyScan: one bounded slice of a SCAN over the shard's hash index (or all of it, for KEYS).
+   */
+  KeyScan: 30,
+  /** RENAME/COPY/MOVE across shards, read side: the item whole (raw value, type, flags, expiry). */
+  KeyDump: 31,
+  /** RENAME/COPY/MOVE across shards, write side: an item from dumped parts. */
+  KeyRestore: 32,
+  /** RENAME/COPY/MOVE with both keys on this shard: copy (and remove the source) in one op. */
+  KeyCopy: 33,
+  /** FLUSHDB / DBSIZE: count (and remove) every item of one logical database. */
+  DatabaseSweep: 34,
+  /**
+   * Key statistics switches (shard/hot-keys.ts), no key: argLow bit KEY_STATS_DETAIL = count
+   * per-prefix stats (argHigh = the prefix delimiter byte), bit KEY_STATS_NO_HOT_KEYS = stop
+   * counting hot keys. Reply: Ok.
+   */
+  KeyStatsControl: 35,
+  /** `stats detail dump`, no key. Reply value: JSON PrefixCounts[] (hot-keys.ts). */
+  PrefixStatsDump: 36,
+  /** `stats sizes`, no key. Reply value: JSON object, size bucket (bytes) → live items. */
+  ItemSizes: 37,
 } as const;
+/** KeyStatsControl argLow bits. */
+export const KEY_STATS_DETAIL = 1;
+export const KEY_STATS_NO_HOT_KEYS = 2;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
 export const BATCH_HEADER_BYTES = 8;
@@ -104,6 +139,12 @@ export const ITEM_ARGS_BYTES = 48;
 export const ITEM_INFO_BYTES = 32;
 /** replyFlags bit: an ITEM_INFO_BYTES block follows the reply header. */
 export const REPLY_HAS_ITEM_INFO = 1;
+/**
+ * replyFlags bit: a string op (get, incr, append, setrange, ...) found a non-string item and
+ * answered as for a missing key; reply byte 2 holds the item's type (ITEM_TYPE_*). memcached
+ * sessions ignore it (a typed item is a miss for them); Redis answers WRONGTYPE.
+ */
+export const REPLY_WRONG_TYPE = 2;
 
 /** How an ItemWrite treats an existing / missing item (values of the args `mode` word). */
 export const WriteMode = {
@@ -139,6 +180,8 @@ export const ItemOption = {
   Signed: 512,
   /** ItemWrite: an existing item keeps its expiry (Redis SET KEEPTTL). */
   KeepExpiry: 1024,
+  /** ItemWrite: refuse (NotStored, REPLY_WRONG_TYPE) when the key holds a non-string (Redis SET ... GET). */
+  StringOnly: 2048,
 } as const;
 
 /** Bits of the reply's itemInfoBits byte. */
@@ -170,6 +213,38 @@ export interface ItemOpArgs {
   initialHigh: number;
   recacheBelowSeconds: number;
 }
+
+/**
+ * KEYSPACE ops (30–34; execute-keyspace.ts). Fields of the item-op args block they use (the
+ * rest are 0). A "database" is one of resp-keyspace.ts's logical databases, whose mapping of
+ * keys the shard applies when it filters or strips keys.
+ * - KeyScan: key empty; header argLow = the shard's scan cursor (0 = start); options =
+ *   KeyspaceOption (TypeFilter, PatternFilter, Random); mode = database; deltaLow = keys
+ *   wanted (0 = no limit); deltaHigh = work budget (Store.scanKeys: 1 per bucket,
+ *   16 per item; 0 = no limit);
+ *   initialLow = item type (TypeFilter); payload = the MATCH glob (PatternFilter).
+ *   Reply: Ok, casLow = next cursor (0 = this shard is done), value = the matching keys
+ *   without their database prefix, each as u32 length (little endian) + bytes.
+ * - KeyDump: key = source. Reply: NotFound | Ok, clientFlags, value = KEY_DUMP_HEADER_BYTES
+ *   (f64 expiresAtMs, 0 = never; u32 item type; u32 0) then the raw value bytes.
+ * - KeyRestore: key = target; header clientFlags and expiresAtMs; mode = item type; options
+ *   OnlyIfMissing; payload = the raw value. Reply: Stored | NotStored | TooLarge | NoMemory.
+ * - KeyCopy: key = source, payload = target key (same shard); options OnlyIfMissing,
+ *   RemoveSource. Reply: Stored | NotFound (no source) | NotStored | TooLarge | NoMemory.
+ * - DatabaseSweep: key empty; mode = database; options Remove. Reply: Ok, casLow = the live
+ *   items of the database (counted, or removed with Remove).
+ */
+export const KeyspaceOption = {
+  TypeFilter: 1,
+  PatternFilter: 2,
+  /** KeyScan: from a random cursor, the first matching key found (RANDOMKEY). */
+  Random: 4,
+  OnlyIfMissing: 8,
+  RemoveSource: 16,
+  Remove: 32,
+} as const;
+
+export const KEY_DUMP_HEADER_BYTES = 16;
 
 /** Status for an op the shard could not run (it died, or the op code is unknown). */
 export const SHARD_FAILED_STATUS = 255;

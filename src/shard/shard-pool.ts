@@ -23,7 +23,32 @@ export interface ShardPoolOptions {
   mode: 'worker' | 'in-process';
   crawlerIntervalMs?: number;
   crawlerSliceChunks?: number;
+  /**
+   * Watchdog: a worker shard that owes replies and has answered nothing for
+   * this long is terminated and replaced (its pending requests fail at once);
+   * 0 = never. Default SHARD_BATCH_TIMEOUT_MS.
+   */
+  batchTimeoutMs?: number;
+  /** V8 old-generation limit per worker; default shardHeapLimitMb(). */
+  heapLimitMb?: number;
   onLog?: (message: string) => void;
+}
+
+/** A healthy shard answers a batch in microseconds to milliseconds; this is a hang, not load. */
+export const SHARD_BATCH_TIMEOUT_MS = 10_000;
+const SHARD_HEAP_HEADROOM_MB = 128;
+const SHARD_HEAP_MAX_MB = 4096;
+
+/**
+ * A worker's heap limit: its share of -m plus headroom, capped. Slab pages and
+ * the hash index are ArrayBuffers outside the V8 heap, so in practice this
+ * bounds only the worker's own objects; without any limit a runaway worker
+ * would take the whole process down with a fatal V8 OOM instead of being
+ * replaced (ERR_WORKER_OUT_OF_MEMORY ends only the worker).
+ */
+export function shardHeapLimitMb(memoryLimitBytes: number, shardCount: number): number {
+  const shareMb = Math.ceil(memoryLimitBytes / Math.max(1, shardCount) / (1024 * 1024));
+  return Math.min(SHARD_HEAP_MAX_MB, SHARD_HEAP_HEADROOM_MB + shareMb);
 }
 
 const WORKER_SCRIPT = path.join(__dirname, '..', '..', 'workers', 'shard.worker.js');
@@ -45,6 +70,7 @@ export class ShardPool {
   private readonly maxPages: number;
   private flushScheduled = false;
   private readonly dirty: ShardClient[] = [];
+  private watchdog: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: ShardPoolOptions) {
     this.maxPages = Math.max(1, Math.floor(options.memoryLimitBytes / options.pageSize));
@@ -54,17 +80,39 @@ export class ShardPool {
       const client = new ShardClient(i, requestFlush);
       const transport =
         options.mode === 'worker'
-          ? new WorkerShardTransport(this.workerData(i), client, this.pageBudget, RING_BYTES, options.onLog)
+          ? new WorkerShardTransport(this.workerData(i), client, this.pageBudget, RING_BYTES, this.workerLimits(), options.onLog)
           : new InProcessShardTransport(this.createStore(i), client);
       client.attach(transport);
       this.shards.push(client);
       this.transports.push(transport);
     }
+    this.setBatchTimeoutMs(options.batchTimeoutMs ?? SHARD_BATCH_TIMEOUT_MS);
   }
 
   /** Waits until every worker has started (in-process shards are ready at once). */
   async ready(): Promise<void> {
     await Promise.all(this.transports.map((t) => (t instanceof WorkerShardTransport ? t.online : undefined)));
+  }
+
+  private workerLimits(): WorkerLimits {
+    const o = this.options;
+    return { heapLimitMb: o.heapLimitMb ?? shardHeapLimitMb(o.memoryLimitBytes, o.shardCount) };
+  }
+
+  /**
+   * Sets the watchdog bound (ShardPoolOptions.batchTimeoutMs; 0 = off). One timer
+   * for all shards, ticking at a quarter of the bound, so a hung shard is
+   * replaced within 1.25 × the bound.
+   */
+  setBatchTimeoutMs(timeoutMs: number): void {
+    if (this.watchdog !== null) clearInterval(this.watchdog);
+    this.watchdog = null;
+    if (timeoutMs <= 0 || this.options.mode !== 'worker') return;
+    const transports = this.transports.filter((t): t is WorkerShardTransport => t instanceof WorkerShardTransport);
+    this.watchdog = setInterval(() => {
+      for (const t of transports) t.checkProgress(timeoutMs);
+    }, Math.min(1000, Math.max(10, Math.floor(timeoutMs / 4))));
+    this.watchdog.unref();
   }
 
   /** Test hook: kills shard `index`'s worker as a crash would. */
@@ -74,6 +122,7 @@ export class ShardPool {
   }
 
   async close(): Promise<void> {
+    this.setBatchTimeoutMs(0);
     this.flushNow();
     await Promise.all(this.shards.map((s) => s.close()));
   }
@@ -125,9 +174,15 @@ export class ShardPool {
   }
 }
 
+interface WorkerLimits {
+  heapLimitMb: number;
+}
+
 /**
  * A shard in a worker thread, fed through two SharedRings; replaced by a fresh
- * worker (empty store) when it dies. The main thread never blocks: it waits
+ * worker (empty store) when it dies, runs out of heap, or hangs (the watchdog
+ * terminates a worker that owes replies and has answered nothing for
+ * `batchTimeoutMs`). The main thread never blocks: it waits
  * for replies with Atomics.waitAsync, and batches that find the request ring
  * full wait in `backlog` until the shard has consumed some (every consumed
  * batch produces a reply, which retries the backlog).
@@ -143,6 +198,10 @@ class WorkerShardTransport implements ShardTransport {
   private generation = 0;
   private startedAt = 0;
   private closed = false;
+  /** Request batches sent (or in the backlog) and not answered yet, for the watchdog. */
+  private unanswered = 0;
+  /** When the shard last answered a batch, or was first owed one after owing none. */
+  private lastAnswerMs = 0;
   online!: Promise<void>;
 
   constructor(
@@ -150,12 +209,14 @@ class WorkerShardTransport implements ShardTransport {
     private readonly events: ShardTransportEvents,
     private readonly pageBudget: Int32Array,
     private readonly ringBytes: number,
+    private readonly limits: WorkerLimits,
     private readonly log?: (message: string) => void,
   ) {
     this.start();
   }
 
   send(batch: Uint8Array): void {
+    if (this.unanswered++ === 0) this.lastAnswerMs = Date.now();
     if (this.backlog.length > 0 || this.worker === null || !this.trySend(batch)) this.backlog.push(batch.slice());
   }
 
@@ -170,6 +231,18 @@ class WorkerShardTransport implements ShardTransport {
   /** Test hook: kill the worker as a crash would. */
   async TEST_kill(): Promise<void> {
     if (this.worker !== null) await this.worker.terminate();
+  }
+
+  /** Watchdog tick: terminate a worker that owes replies and has answered nothing for `timeoutMs`. */
+  checkProgress(timeoutMs: number): void {
+    const worker = this.worker;
+    if (worker === null || this.unanswered === 0 || this.closed) return;
+    const silentMs = Date.now() - this.lastAnswerMs;
+    if (silentMs < timeoutMs) return;
+    this.log?.(`shard ${this.data.shardIndex} answered nothing for ${silentMs} ms with ${this.unanswered} batches owed; terminating it`);
+    // The exit handler fails what was pending and starts a replacement.
+    this.lastAnswerMs = Date.now();
+    void worker.terminate();
   }
 
   private trySend(batch: Uint8Array): boolean {
@@ -201,7 +274,15 @@ class WorkerShardTransport implements ShardTransport {
       replyRing: this.replyRing.buffer,
       oversizePort: channel.port2,
     };
-    const worker = new Worker(WORKER_SCRIPT, { workerData, transferList: [channel.port2] });
+    const worker = new Worker(WORKER_SCRIPT, {
+      workerData,
+      transferList: [channel.port2],
+      resourceLimits: { maxOldGenerationSizeMb: this.limits.heapLimitMb },
+      // Node's default is the real process environment; passing the one this module
+      // sees lets an in-process test (jest gives each file its own copy) reach the
+      // worker's test-only fault hook (shard-worker-loop.ts).
+      env: process.env,
+    });
     this.worker = worker;
     this.online = new Promise((resolve) => worker.once('online', () => resolve()));
     worker.on('error', (err) => this.log?.(`shard ${this.data.shardIndex} error: ${err.stack ?? String(err)}`));
@@ -217,6 +298,8 @@ class WorkerShardTransport implements ShardTransport {
       let message = ring.read();
       while (message !== null && generation === this.generation) {
         const batch = message === RING_OUT_OF_BAND ? receiveOutOfBand(port) : message;
+        this.unanswered--;
+        this.lastAnswerMs = Date.now();
         this.events.onReply(batch);
         ring.release();
         message = ring.read();
@@ -236,6 +319,7 @@ class WorkerShardTransport implements ShardTransport {
     this.generation++;
     this.replyRing.wakeConsumer();
     this.backlog.length = 0;
+    this.unanswered = 0;
     this.oversizePort.close();
     this.events.onCrash(`exit code ${code}`);
     if (crashLoop) setTimeout(() => !this.closed && this.start(), CRASH_LOOP_DELAY_MS);

@@ -4,9 +4,10 @@
  * the same way). Workers never import prom-client.
  */
 import type { SlabClassStats, StoreStats } from '../store/types';
+import type { HotKeyEntry, HotKeysSnapshot } from './hot-keys';
 import type { ShardCommandCounters } from './messages';
 
-export type ShardStatsSnapshot = ShardCommandCounters & StoreStats;
+export type ShardStatsSnapshot = ShardCommandCounters & StoreStats & HotKeysSnapshot;
 
 export function emptyCommandCounters(): ShardCommandCounters {
   return {
@@ -50,6 +51,8 @@ export function emptyShardStats(): ShardStatsSnapshot {
     hash_power_level: 0,
     hash_bytes: 0,
     slab_classes: [],
+    hot_keys: [],
+    hot_keys_ops: 0,
   };
 }
 
@@ -73,6 +76,8 @@ export function addShardStats(into: ShardStatsSnapshot, from: ShardStatsSnapshot
     }
   }
   into.slab_classes.sort((a, b) => a.id - b.id);
+  // A key lives on one shard, so the shards' lists never overlap: merging is concatenating.
+  if (from.hot_keys !== undefined) into.hot_keys = mergeHotKeys(into.hot_keys, from.hot_keys);
   return into;
 }
 
@@ -87,4 +92,9 @@ function addSlabClass(into: SlabClassStats, from: SlabClassStats): void {
     }
     target[name] = (target[name] ?? 0) + (value as number);
   }
+}
+
+/** Both lists as one, most counted first. */
+function mergeHotKeys(a: readonly HotKeyEntry[], b: readonly HotKeyEntry[]): HotKeyEntry[] {
+  return [...a, ...b].sort((x, y) => y.count - x.count);
 }

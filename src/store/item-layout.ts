@@ -60,6 +60,14 @@ export const META_EXPLICIT_CAS = ITEM_EXPLICIT_CAS << META_FLAGS_SHIFT;
 /** The flags a brand-new item value starts without (everything but LINKED). */
 export const META_FRESH_CLEAR = META_FETCHED | META_STALE | META_TOKEN_SENT;
 export const META_TYPE_SHIFT = 24;
+export const META_TYPE_MASK = 0xff << META_TYPE_SHIFT;
 
-/** Item value types (the meta word's top byte). Only strings exist so far; Redis types come later. */
+/**
+ * Item value types (the meta word's top byte). Redis collections are ordinary items whose
+ * value is the compact encoding owned by their module in `store/typed/`.
+ */
 export const ITEM_TYPE_STRING = 0;
+export const ITEM_TYPE_HASH = 1;
+export const ITEM_TYPE_LIST = 2;
+export const ITEM_TYPE_SET = 3;
+export const ITEM_TYPE_ZSET = 4;

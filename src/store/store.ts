@@ -34,6 +34,9 @@ import {
   META_LINKED,
   META_STALE,
   META_TOKEN_SENT,
+  META_TYPE_MASK,
+  META_TYPE_SHIFT,
+  ITEM_TYPE_STRING,
   W_CAS_HIGH,
   W_CAS_LOW,
   W_CLIENT_FLAGS,
@@ -71,6 +74,8 @@ const MAX_HASH_POWER = 30;
 /** Old buckets moved to the new table per insert while the table grows (memcached moves them in a thread). */
 const HASH_MIGRATE_PER_INSERT = 8;
 const HASH_MIGRATE_PER_CRAWL = 1024;
+/** scanKeys: what visiting one item costs against its work budget, where one bucket costs 1. */
+export const SCAN_ITEM_COST = 16;
 /** Below this many bytes a plain loop beats creating a subarray view for TypedArray.set. */
 const SMALL_COPY = 64;
 const MIN_PAGE_SIZE = 1024;
@@ -112,6 +117,33 @@ function copyBytes(src: Uint8Array, srcOffset: number, length: number, dst: Uint
     dst.set(src.subarray(srcOffset, srcOffset + length), dstOffset);
   }
 }
+
+/** The 32 bits of `v` in reverse order (SCAN's reverse-binary cursor). */
+function reverseBits32(v: number): number {
+  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
+  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+  return ((v >>> 16) | (v << 16)) >>> 0;
+}
+
+/**
+ * Redis's dictScan step: increments the bits of `cursor` under `mask` starting from the high
+ * one, so a cursor taken from a smaller table still names the right buckets after the index
+ * doubles (a bucket i of the small table becomes buckets i and i + size of the big one, and
+ * both come after i in this order). Returns 0 after the last bucket.
+ */
+function nextScanCursor(cursor: number, mask: number): number {
+  return reverseBits32((reverseBits32((cursor | ~mask) >>> 0) + 1) >>> 0);
+}
+
+/**
+ * Called by `scanKeys` and `sweepItems` for every live item: the key is `u8[keyAt, keyAt +
+ * keyLength)`, valid only during the call; `itemType` is the meta word's type byte. Returns
+ * true when the item counts as a match (scan: a key the caller kept; sweep: an item to count
+ * and, when removing, remove). Must not call into the store.
+ */
+export type ItemVisitor = (u8: Uint8Array, keyAt: number, keyLength: number, itemType: number) => boolean;
 
 export class Store {
   /** Reused result object, filled on hits and successful writes (see ReadResult in types.ts). */
@@ -200,6 +232,8 @@ export class Store {
   #lastWritten = 0;
   /** Class index of the item the current op found or wrote, -1 = none (per-class stats). */
   #lastClass = -1;
+  /** Type of a non-string item the current string op treated as missing, -1 = none (Redis WRONGTYPE). */
+  #wrongType = -1;
 
   // Crawler cursor over (page, chunk).
   #crawlPage = 1;
@@ -276,7 +310,7 @@ export class Store {
   /** get: Ok (result filled) | NotFound. Bumps the item in its LRU and marks it fetched. */
   get(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, nowMs: number): StoreStatus {
     if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
-    const h = this.#findLive(key, keyOffset, keyLength, hash >>> 0, nowMs);
+    const h = this.#findString(key, keyOffset, keyLength, hash >>> 0, nowMs);
     if (h === 0) return StoreStatus.NotFound;
     this.#markAccessed(h, nowMs);
     this.#fillResult(h);
@@ -293,7 +327,7 @@ export class Store {
     nowMs: number,
   ): StoreStatus {
     if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
-    const h = this.#findLive(key, keyOffset, keyLength, hash >>> 0, nowMs);
+    const h = this.#findString(key, keyOffset, keyLength, hash >>> 0, nowMs);
     if (h === 0) return StoreStatus.NotFound;
     this.#setExpiry(h, expiresAtMs);
     this.#markAccessed(h, nowMs);
@@ -352,6 +386,10 @@ export class Store {
       case StoreMode.Append:
       case StoreMode.Prepend:
         if (old === 0) return StoreStatus.NotStored;
+        if (this.#typeOf(old) !== ITEM_TYPE_STRING) {
+          this.#wrongType = this.#typeOf(old);
+          return StoreStatus.NotStored;
+        }
         if ((casHigh !== 0 || casLow !== 0) && !this.#casEquals(old, casHigh, casLow)) return StoreStatus.Exists;
         return this.#appendPrepend(mode === StoreMode.Prepend, old, key, keyOffset, keyLength, hash, value, valueOffset, valueLength, nowMs);
       default:
@@ -407,7 +445,7 @@ export class Store {
   ): StoreStatus {
     hash >>>= 0;
     if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
-    const h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    const h = this.#findString(key, keyOffset, keyLength, hash, nowMs);
     if (h === 0) return StoreStatus.NotFound;
     if (delta < 0n || delta > U64_MAX) delta = BigInt.asUintN(64, delta);
 
@@ -500,8 +538,11 @@ export class Store {
   readItem(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, p: ItemReadParams, nowMs: number): StoreStatus {
     hash >>>= 0;
     if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
-    let h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    // A read of the value (or one that may create it) sees only strings; a metadata-only read (EXPIRE NX..., mg without v) sees any type.
+    const valueRead = p.wantValue || p.vivify || p.recache;
+    let h = valueRead ? this.#findString(key, keyOffset, keyLength, hash, nowMs) : this.#findLive(key, keyOffset, keyLength, hash, nowMs);
     let created = false;
+    if (h === 0 && valueRead && this.#wrongType >= 0) return StoreStatus.NotFound;
     if (h === 0) {
       if (!p.vivify) return StoreStatus.NotFound;
       h = this.#create(key, keyOffset, keyLength, hash, EMPTY_U8, 0, p.vivifyExpiresAtMs, p.newCasHigh, p.newCasLow, nowMs);
@@ -573,12 +614,15 @@ export class Store {
         }
       }
     } else if ((mode === StoreMode.Append || mode === StoreMode.Prepend) && p.vivify) {
-      if (this.#findLive(key, keyOffset, keyLength, hash, nowMs) === 0) {
+      if (this.#findString(key, keyOffset, keyLength, hash, nowMs) === 0 && this.#wrongType < 0) {
         mode = StoreMode.Set;
         expiresAtMs = p.vivifyExpiresAtMs;
         created = true;
       }
     } else if (mode !== StoreMode.Set && mode !== StoreMode.Add && mode !== StoreMode.Replace && mode !== StoreMode.Append && mode !== StoreMode.Prepend) {
+      return StoreStatus.NotStored;
+    }
+    if (p.stringOnly === true && this.#findString(key, keyOffset, keyLength, hash, nowMs) === 0 && this.#wrongType >= 0) {
       return StoreStatus.NotStored;
     }
     if (p.keepExpiry && !markStale) {
@@ -674,7 +718,8 @@ export class Store {
     hash >>>= 0;
     if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
     if (p.signed) return this.#signedArithmetic(key, keyOffset, keyLength, hash, p.delta, nowMs);
-    let h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    let h = this.#findString(key, keyOffset, keyLength, hash, nowMs);
+    if (h === 0 && this.#wrongType >= 0) return StoreStatus.NotFound;
     let hitBefore = false;
     let lastAccessSeconds = Math.floor(nowMs / 1000);
     const created = h === 0;
@@ -719,7 +764,8 @@ export class Store {
    */
   #signedArithmetic(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, delta: bigint, nowMs: number): StoreStatus {
     delta = BigInt.asIntN(64, delta);
-    const h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    const h = this.#findString(key, keyOffset, keyLength, hash, nowMs);
+    if (h === 0 && this.#wrongType >= 0) return StoreStatus.NotFound;
     let current = 0n;
     let clientFlags = 0;
     let expiresAtMs = 0;
@@ -767,7 +813,8 @@ export class Store {
   ): StoreStatus {
     hash >>>= 0;
     if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
-    const h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    const h = this.#findString(key, keyOffset, keyLength, hash, nowMs);
+    if (h === 0 && this.#wrongType >= 0) return StoreStatus.NotFound;
     if (patchLength === 0) {
       if (h === 0) return StoreStatus.NotFound;
       this.#fillItemResult(h, false, false, Math.floor(nowMs / 1000), false, false);
@@ -816,8 +863,9 @@ export class Store {
     hash >>>= 0;
     if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
     const delta = parseLongDouble(latin1(increment, incrementOffset, incrementLength));
+    const h = this.#findString(key, keyOffset, keyLength, hash, nowMs);
+    if (h === 0 && this.#wrongType >= 0) return StoreStatus.NotFound;
     if (delta === null) return StoreStatus.NonNumeric;
-    const h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
     let currentText = '0';
     let clientFlags = 0;
     let expiresAtMs = 0;
@@ -875,6 +923,75 @@ export class Store {
     return item;
   }
 
+  /**
+   * The type (ITEM_TYPE_*) of a non-string item that the last string op found and treated as
+   * missing, then forgets it; -1 when there was none. Redis answers WRONGTYPE from this.
+   */
+  takeWrongType(): number {
+    const type = this.#wrongType;
+    this.#wrongType = -1;
+    return type;
+  }
+
+  // ---------------------------------------------------------------- typed values (Redis collections)
+
+  /**
+   * Reads any item for a typed command: its ITEM_TYPE_* with result.valueBytes / valueOffset /
+   * valueLength viewing the value and result.meta.expiresAtMs its expiry, or -1 when the key is
+   * missing. A Redis command is an access: the item is bumped and marked fetched.
+   */
+  typedRead(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, nowMs: number): number {
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    const h = this.#findLive(key, keyOffset, keyLength, hash >>> 0, nowMs);
+    if (h === 0) return -1;
+    this.#markAccessed(h, nowMs);
+    this.#fillResult(h);
+    const pg = h >>> this.#chunkBits;
+    this.result.meta.expiresAtMs = this.#pageF64[pg]![((h & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 3]!;
+    return this.#typeOf(h);
+  }
+
+  /**
+   * Replaces (or creates) the item's value with a typed value: Stored | TooLarge | NoMemory. The
+   * item keeps its expiry unless `expiresAtMs` is given (>= 0; 0 = never); flags are 0. A refused
+   * write leaves the old item as it was (no partial write, unlike memcached's refused set).
+   */
+  typedWrite(
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    hash: number,
+    itemType: number,
+    value: Uint8Array,
+    valueOffset: number,
+    valueLength: number,
+    expiresAtMs: number,
+    nowMs: number,
+  ): StoreStatus {
+    hash >>>= 0;
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    if (HEADER_SIZE + keyLength + valueLength > this.#pageSize || keyLength > META_KEY_MASK) return StoreStatus.TooLarge;
+    const old = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    let expiry = expiresAtMs;
+    if (expiry < 0) {
+      expiry = 0;
+      if (old !== 0) {
+        const pg = old >>> this.#chunkBits;
+        expiry = this.#pageF64[pg]![((old & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 3]!;
+      }
+    }
+    // Replace / Add: a write that cannot get memory leaves the old item in place.
+    const mode = old !== 0 ? StoreMode.Replace : StoreMode.Add;
+    const status = this.store(mode, key, keyOffset, keyLength, hash, value, valueOffset, valueLength, 0, expiry, 0, 0, nowMs);
+    if (status !== StoreStatus.Stored) return status;
+    const h = this.#lastWritten;
+    const pg = h >>> this.#chunkBits;
+    const w = ((h & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 2;
+    const u32 = this.#pageU32[pg]!;
+    u32[w + W_META] = (u32[w + W_META]! & ~META_TYPE_MASK) | (itemType << META_TYPE_SHIFT);
+    return StoreStatus.Stored;
+  }
+
   /** Meta debug: Ok (result + meta, no value; the item is not bumped or marked) | NotFound. */
   itemInfo(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, nowMs: number): StoreStatus {
     if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
@@ -886,6 +1003,202 @@ export class Store {
     const metaWord = u32[w + W_META]!;
     this.#fillItemResult(h, false, (metaWord & META_FETCHED) !== 0, u32[w + W_TIME]!, false, (metaWord & META_TOKEN_SENT) !== 0);
     return StoreStatus.Ok;
+  }
+
+  // ---------------------------------------------------------------- keyspace (SCAN, KEYS, RENAME, COPY, MOVE, FLUSHDB)
+
+  /** Filled by `dumpItem`: the dumped item's type byte and absolute expiry (0 = never). */
+  readonly dumped = { itemType: 0, expiresAtMs: 0 };
+
+  /**
+   * One slice of a SCAN over the hash index, from `cursor` (0 = start): visits whole buckets in
+   * Redis's reverse-binary order (nextScanCursor) until the index is done, `wantedMatches`
+   * visits returned true, or the work done reached `maxWork` (a bucket costs 1, an item
+   * SCAN_ITEM_COST: an empty bucket is one array read, an item a key test and maybe a copy).
+   * Returns the cursor to go on from, 0 when the pass is complete. Because buckets, not
+   * chunks, are walked, an item
+   * that moves to another chunk (a bigger value) is still found, and because of the cursor
+   * order every item present for the whole pass is visited at least once even when the index
+   * grows in between or during a slice (then some may be visited twice). Dead items met on the
+   * way are reclaimed, as Redis's SCAN expires keys it meets.
+   */
+  scanKeys(cursor: number, maxWork: number, wantedMatches: number, nowMs: number, visit: ItemVisitor): number {
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    let v = cursor >>> 0;
+    let work = 0;
+    let matches = 0;
+    do {
+      const old = this.#oldBuckets;
+      if (old === null) {
+        const mask = this.#hashMask;
+        work += 1 + SCAN_ITEM_COST * this.#scanChain(this.#buckets, v & mask, nowMs, visit);
+        matches += this.#scanMatches;
+        v = nextScanCursor(v, mask);
+      } else {
+        // Growing: the bucket of the small table (if not migrated yet), then its expansions in the big one.
+        const small = this.#hashMask >>> 1;
+        const big = this.#hashMask;
+        work += 1 + SCAN_ITEM_COST * this.#scanChain(old, v & small, nowMs, visit);
+        matches += this.#scanMatches;
+        do {
+          work += 1 + SCAN_ITEM_COST * this.#scanChain(this.#buckets, v & big, nowMs, visit);
+          matches += this.#scanMatches;
+          v = nextScanCursor(v, big);
+        } while ((v & (small ^ big)) !== 0);
+      }
+    } while (v !== 0 && work < maxWork && matches < wantedMatches);
+    return v;
+  }
+
+  /** Matches of the last #scanChain (a second return value without allocating). */
+  #scanMatches = 0;
+
+  /** Visits the live items of bucket `index` of `table`; returns the items seen, #scanMatches = matches. */
+  #scanChain(table: Uint32Array, index: number, nowMs: number, visit: ItemVisitor): number {
+    let seen = 0;
+    let matches = 0;
+    let h = table[index]!;
+    while (h !== 0) {
+      const p = h >>> this.#chunkBits;
+      const b = (h & this.#chunkMask) * this.#pageChunkSize[p]!;
+      const w = b >>> 2;
+      const u32 = this.#pageU32[p]!;
+      const next = u32[w + W_HASH_NEXT]!;
+      seen++;
+      if (this.#isDead(p, b, nowMs)) {
+        this.#reclaim(h);
+      } else {
+        const meta = u32[w + W_META]!;
+        if (visit(this.#pageU8[p]!, b + HEADER_SIZE, meta & META_KEY_MASK, meta >>> META_TYPE_SHIFT)) matches++;
+      }
+      h = next;
+    }
+    this.#scanMatches = matches;
+    return seen;
+  }
+
+  /**
+   * Walks every chunk once (one op, not sliced: FLUSHDB and DBSIZE answer for one moment, as
+   * Redis's do) and returns how many live items `matches` accepted; with `remove` they are
+   * unlinked too. Dead items are reclaimed on the way.
+   */
+  sweepItems(remove: boolean, nowMs: number, matches: ItemVisitor): number {
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    let count = 0;
+    for (let p = 1; p <= this.#pageCount; p++) {
+      const u8 = this.#pageU8[p]!;
+      const u32 = this.#pageU32[p]!;
+      const size = this.#pageChunkSize[p]!;
+      const carved = this.#pageCarved[p]!;
+      for (let c = 0; c < carved; c++) {
+        const b = c * size;
+        const meta = u32[(b >>> 2) + W_META]!;
+        if ((meta & META_LINKED) === 0) continue;
+        const h = ((p << this.#chunkBits) | c) >>> 0;
+        if (this.#isDead(p, b, nowMs)) {
+          this.#reclaim(h);
+          continue;
+        }
+        if (!matches(u8, b + HEADER_SIZE, meta & META_KEY_MASK, meta >>> META_TYPE_SHIFT)) continue;
+        count++;
+        if (remove) this.#unlinkAndFree(h);
+      }
+    }
+    return count;
+  }
+
+  /**
+   * Reads an item whole for a move to another key: Ok (result = value, flags, CAS; `dumped` =
+   * type and expiry) | NotFound. The item is not bumped or marked fetched.
+   */
+  dumpItem(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, nowMs: number): StoreStatus {
+    if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
+    const h = this.#findLive(key, keyOffset, keyLength, hash >>> 0, nowMs);
+    if (h === 0) return StoreStatus.NotFound;
+    this.#fillResult(h);
+    const p = h >>> this.#chunkBits;
+    const b = (h & this.#chunkMask) * this.#pageChunkSize[p]!;
+    this.dumped.itemType = this.#pageU32[p]![(b >>> 2) + W_META]! >>> META_TYPE_SHIFT;
+    this.dumped.expiresAtMs = this.#pageF64[p]![b >>> 3]!;
+    return StoreStatus.Ok;
+  }
+
+  /**
+   * Writes an item from dumped parts (value bytes, type byte, client flags, absolute expiry):
+   * Stored | NotStored (`onlyIfMissing` and the key exists) | TooLarge | NoMemory.
+   */
+  restoreItem(
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    hash: number,
+    value: Uint8Array,
+    valueOffset: number,
+    valueLength: number,
+    itemType: number,
+    clientFlags: number,
+    expiresAtMs: number,
+    onlyIfMissing: boolean,
+    nowMs: number,
+  ): StoreStatus {
+    const mode = onlyIfMissing ? StoreMode.Add : StoreMode.Set;
+    const status = this.store(mode, key, keyOffset, keyLength, hash, value, valueOffset, valueLength, clientFlags, expiresAtMs, 0, 0, nowMs);
+    if (status !== StoreStatus.Stored) return status;
+    const h = this.#lastWritten;
+    const p = h >>> this.#chunkBits;
+    const w = ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2;
+    const u32 = this.#pageU32[p]!;
+    u32[w + W_META] = ((u32[w + W_META]! & ~(0xff << META_TYPE_SHIFT)) | ((itemType & 0xff) << META_TYPE_SHIFT)) >>> 0;
+    return StoreStatus.Stored;
+  }
+
+  /**
+   * RENAME / COPY / MOVE within this shard: copies the item at the source key to the target key
+   * (value, type, flags, expiry) and, with `removeSource`, deletes the source. Stored | NotFound
+   * (no source) | NotStored (`onlyIfMissing` and the target exists) | TooLarge | NoMemory. The
+   * same key for both: Stored, or NotStored with `onlyIfMissing`, changing nothing.
+   */
+  copyItem(
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    hash: number,
+    target: Uint8Array,
+    targetOffset: number,
+    targetLength: number,
+    targetHash: number,
+    onlyIfMissing: boolean,
+    removeSource: boolean,
+    nowMs: number,
+  ): StoreStatus {
+    if (this.dumpItem(key, keyOffset, keyLength, hash, nowMs) !== StoreStatus.Ok) return StoreStatus.NotFound;
+    let same = keyLength === targetLength;
+    for (let i = 0; same && i < keyLength; i++) same = key[keyOffset + i] === target[targetOffset + i];
+    if (same) return onlyIfMissing ? StoreStatus.NotStored : StoreStatus.Stored;
+    const r = this.result;
+    // A copy, not a view: allocating the target may evict the source's chunk and reuse it.
+    const value = r.valueBytes.slice(r.valueOffset, r.valueOffset + r.valueLength);
+    const status = this.restoreItem(
+      target,
+      targetOffset,
+      targetLength,
+      targetHash,
+      value,
+      0,
+      value.length,
+      this.dumped.itemType,
+      r.clientFlags,
+      this.dumped.expiresAtMs,
+      onlyIfMissing,
+      nowMs,
+    );
+    if (status === StoreStatus.Stored && removeSource) this.#deleteIfLive(key, keyOffset, keyLength, hash >>> 0, nowMs);
+    return status;
+  }
+
+  /** Test hook: the hash index's size as a power of two, and whether it is growing. */
+  get TEST_hashIndexState(): { power: number; growing: boolean } {
+    return { power: this.#hashPower, growing: this.#oldBuckets !== null };
   }
 
   /**
@@ -1212,6 +1525,23 @@ export class Store {
     return h;
   }
 
+  /** The live item with this key if it holds a string, else 0; a live item of another type is noted in #wrongType. */
+  #findString(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, nowMs: number): number {
+    this.#wrongType = -1;
+    const h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
+    if (h === 0) return 0;
+    const type = this.#typeOf(h);
+    if (type === ITEM_TYPE_STRING) return h;
+    this.#wrongType = type;
+    return 0;
+  }
+
+  #typeOf(h: number): number {
+    const p = h >>> this.#chunkBits;
+    const w = ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2;
+    return this.#pageU32[p]![w + W_META]! >>> META_TYPE_SHIFT;
+  }
+
   #deleteIfLive(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, nowMs: number): boolean {
     const h = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
     if (h === 0) return false;
@@ -1457,7 +1787,8 @@ export class Store {
     u32[w + W_TIME] = nowMs / 1000;
     u32[w + W_CLIENT_FLAGS] = clientFlags;
     u32[w + W_VALUE_LENGTH] = valueLength;
-    u32[w + W_META] = meta & ~META_FRESH_CLEAR;
+    // A new value is a string until a typed write says otherwise (typedWrite sets the type after storing).
+    u32[w + W_META] = meta & ~META_FRESH_CLEAR & ~META_TYPE_MASK;
     copyBytes(value, valueOffset, valueLength, this.#pageU8[p]!, b + HEADER_SIZE + keyLength);
     this.#bytes += delta;
     this.#classRequested[cls] += delta;

@@ -131,6 +131,8 @@ export interface ItemWriteParams {
   vivifyExpiresAtMs: number;
   /** Set/Add/Replace: an existing live item's expiry is kept, expiresAtMs applies only to a new one (Redis SET KEEPTTL). */
   keepExpiry: boolean;
+  /** Refuse (NotStored, Store.takeWrongType() reports the type) when the key holds a non-string (Redis SET ... GET). */
+  stringOnly?: boolean;
 }
 
 /** Options of Store.deleteItem (meta delete, binary delete). */

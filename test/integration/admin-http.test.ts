@@ -5,6 +5,8 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { HashRing } from '../../src/router/hash-ring';
+import { hashBytes } from '../../src/util/hash';
 import { freePort, startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { RawClient } from '../helpers/raw-client';
 
@@ -39,9 +41,21 @@ function valueOf(samples: Sample[], name: string, labels: Record<string, string>
   return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
-async function statsOf(client: RawClient): Promise<Map<string, string>> {
-  const text = await client.request('stats\r\n', 'END\r\n');
+async function statsOf(client: RawClient, family = ''): Promise<Map<string, string>> {
+  const text = await client.request(family === '' ? 'stats\r\n' : `stats ${family}\r\n`, 'END\r\n');
   return new Map([...text.matchAll(/^STAT (\S+) (.*)\r$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+/** Fields that move by themselves between two reads: clocks and ages, CPU time, the stats requests' own bytes, the background crawler. */
+const MOVING_FIELD = /^(?:uptime|time|rusage_user|rusage_system|bytes_read|bytes_written|crawler_items_checked|lru_crawler_starts|items:\d+:age)$/;
+
+/** Expects two readings of a family to agree on every field that does not move by itself. */
+function expectSameFamily(json: Record<string, string | number>, stats: Map<string, string>): void {
+  const fromJson = new Map(Object.entries(json).map(([k, v]) => [k, String(v)]));
+  expect([...fromJson.keys()]).toEqual([...stats.keys()]);
+  for (const [name, value] of stats) {
+    if (!MOVING_FIELD.test(name)) expect([name, fromJson.get(name)]).toEqual([name, value]);
+  }
 }
 
 describe('admin HTTP port', () => {
@@ -137,6 +151,59 @@ describe('admin HTTP port', () => {
       );
     });
     expect(code).toBe(0);
+  });
+
+  interface StatusDocument {
+    general: Record<string, string | number>;
+    slabs: Record<string, string | number>;
+    items: Record<string, string | number>;
+    shards: Record<string, number>[];
+    hotkeys: Record<string, string | number> | null;
+  }
+
+  async function statusDocument(): Promise<StatusDocument> {
+    const response = await fetch(`${admin}/stats.json`);
+    expect(response.status).toBe(200);
+    return (await response.json()) as StatusDocument;
+  }
+
+  it('serves /stats.json with the same families stats prints, and each shard\'s counters at its own index', async () => {
+    const client = await RawClient.connect(daemon.port);
+    try {
+      // Keys whose shards we know (the router's ring), so a shard list in the wrong order cannot pass.
+      const ring = new HashRing(2);
+      const keys = Array.from({ length: 12 }, (_, i) => `shard-order-${i}`);
+      const onShard = [0, 0];
+      for (const key of keys) onShard[ring.shardFor(hashBytes(Buffer.from(key), 0, key.length))]!++;
+      expect(onShard[0]).not.toBe(onShard[1]);
+      const itemsBefore = (await statusDocument()).shards.map((s) => s['curr_items']!);
+      for (const key of keys) await client.requestExpecting(`set ${key} 0 0 3\r\nabc\r\n`, 'STORED\r\n');
+      await client.request('get shard-order-0 shard-order-1 missing\r\n', 'END\r\n');
+      const [general, slabs, items] = [await statsOf(client), await statsOf(client, 'slabs'), await statsOf(client, 'items')];
+
+      const doc = await statusDocument();
+      expectSameFamily(doc.general, general);
+      expectSameFamily(doc.slabs, slabs);
+      expectSameFamily(doc.items, items);
+      expect(doc.shards.map((s, i) => s['curr_items']! - itemsBefore[i]!)).toEqual(onShard);
+      for (const field of ['curr_items', 'bytes', 'cmd_get', 'cmd_set', 'evictions']) {
+        expect([field, doc.shards.reduce((n, s) => n + s[field]!, 0)]).toEqual([field, Number(general.get(field))]);
+      }
+      // Hot-key tracking is optional: stats.json carries `stats hotkeys` exactly when the daemon answers it.
+      client.send('stats hotkeys\r\n');
+      const hotkeysReply = (await client.readUntil((r) => /(?:^|\n)(?:END|ERROR|CLIENT_ERROR[^\n]*)\r\n$/.test(r.toString('latin1')))).toString('latin1');
+      if (hotkeysReply.endsWith('END\r\n')) expect(doc.hotkeys).not.toBeNull();
+      else expect(doc.hotkeys).toBeNull();
+    } finally {
+      client.close();
+    }
+  });
+
+  it('serves the status page at /', async () => {
+    const response = await fetch(`${admin}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await response.text()).toMatch(/^<!doctype html>[\s\S]*<canvas id="chart-ops">[\s\S]*<\/html>\n$/);
   });
 
   it('answers 404 for unknown paths and 405 for other methods', async () => {

@@ -75,6 +75,8 @@ const LF = 0x0a;
 const MAX_DECLARED_BYTES = 2147483647 - 2;
 /** memcached keeps the connection of a long get line only if at most this many spaces precede `get `. */
 const LONG_GET_MAX_LEADING_SPACES = 100;
+/** First allocation for a data block that spans chunks; it then doubles, up to `<bytes>` + 2. */
+const DATA_INITIAL_CAPACITY = 16 * 1024;
 
 interface CommandEntry {
   readonly name: string;
@@ -144,7 +146,7 @@ export class MemcacheTextParser {
   #pNoreply = false;
   /** An `ms` waiting for its data block (then the classic fields above are unused). */
   #pMeta: MetaRequest | null = null;
-  /** Assembly buffer for a data block spanning chunks (value + CRLF). */
+  /** Assembly buffer for a data block spanning chunks (value + CRLF), grown as bytes arrive. */
   #data: Buffer | null = null;
   #dataFilled = 0;
 
@@ -184,8 +186,9 @@ export class MemcacheTextParser {
 
   /**
    * Bytes held for an incomplete line, or allocated for a data block spanning
-   * chunks (its full `<bytes>` + 2, as memcached allocates the item up front),
-   * for per-connection memory accounting. Zero while swallowing.
+   * chunks (at most twice what arrived of it, plus 16 KiB; memcached allocates
+   * the item up front, we do not), for per-connection memory accounting. Zero
+   * while swallowing.
    */
   get bufferedBytes(): number {
     return this.#partsLength + (this.#data === null ? 0 : this.#data.length);
@@ -275,6 +278,7 @@ export class MemcacheTextParser {
     this.#state = ST_CLOSED;
     this.#clearParts();
     this.#data = null;
+    this.#dataFilled = 0;
     this.#pMeta = null;
     this.#line = EMPTY;
     this.#handlers.onError(command === undefined ? { reply, close: true, code } : { reply, close: true, code, command });
@@ -283,22 +287,27 @@ export class MemcacheTextParser {
   #feedData(chunk: Buffer, pos: number, len: number): number {
     const vlen = this.#pLength;
     const total = vlen + 2;
-    let data = this.#data;
-    if (data === null) {
-      if (len - pos >= total) {
-        // Common case: the whole block is in this chunk, so the value is a view.
-        this.#state = ST_LINE;
-        this.#finishStorage(chunk.subarray(pos, pos + vlen), chunk[pos + vlen] === CR && chunk[pos + vlen + 1] === LF);
-        return pos + total;
-      }
-      data = this.#data = Buffer.allocUnsafe(total);
-      this.#dataFilled = 0;
+    if (this.#dataFilled === 0 && len - pos >= total) {
+      // Common case: the whole block is in this chunk, so the value is a view.
+      this.#state = ST_LINE;
+      this.#finishStorage(chunk.subarray(pos, pos + vlen), chunk[pos + vlen] === CR && chunk[pos + vlen + 1] === LF);
+      return pos + total;
     }
     const n = Math.min(total - this.#dataFilled, len - pos);
+    let data = this.#data;
+    if (data === null || data.length < this.#dataFilled + n) {
+      // Grow with what arrived, never to the declared length up front: a client
+      // that declares 1 MB and sends 10 bytes must not cost us 1 MB (fuzz finding).
+      const capacity = Math.min(total, Math.max(this.#dataFilled + n, 2 * this.#dataFilled, DATA_INITIAL_CAPACITY));
+      const grown = Buffer.allocUnsafe(capacity);
+      if (data !== null) data.copy(grown, 0, 0, this.#dataFilled);
+      data = this.#data = grown;
+    }
     chunk.copy(data, this.#dataFilled, pos, pos + n);
     this.#dataFilled += n;
     if (this.#dataFilled === total) {
       this.#data = null;
+      this.#dataFilled = 0;
       this.#state = ST_LINE;
       this.#finishStorage(data.subarray(0, vlen), data[vlen] === CR && data[vlen + 1] === LF);
     }
@@ -420,6 +429,7 @@ export class MemcacheTextParser {
         this.#pMeta = outcome.request;
         this.#pLength = outcome.valueLength;
         this.#data = null;
+        this.#dataFilled = 0;
         this.#state = ST_DATA;
         return;
       case 'error': {
@@ -516,6 +526,7 @@ export class MemcacheTextParser {
     this.#pNoreply = noreply;
     this.#pMeta = null;
     this.#data = null;
+    this.#dataFilled = 0;
     this.#state = ST_DATA;
   }
 

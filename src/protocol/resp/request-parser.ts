@@ -92,6 +92,17 @@ export class RespRequestParser {
     private readonly limits: RespParserLimits,
   ) {}
 
+  /**
+   * Bytes held for a request not complete yet: unparsed input, a partial bulk,
+   * and the finished arguments of a partial multibulk (for memory accounting).
+   */
+  get bufferedBytes(): number {
+    let held = this.buffer.length - this.offset + this.waitingBytes;
+    for (const piece of this.bulkPieces) held += piece.length;
+    for (const arg of this.args) held += arg.length;
+    return held;
+  }
+
   push(chunk: Buffer): void {
     if (this.state === State.Failed) return;
     if (this.offset >= this.buffer.length) {
@@ -189,7 +200,9 @@ export class RespRequestParser {
     if (cr < 0) return false;
     const buffer = this.buffer;
     if (buffer[this.offset] !== DOLLAR) {
-      this.fail(`ERR Protocol error: expected '$', got '${String.fromCharCode(buffer[this.offset]!)}'`);
+      // Redis maps CR and LF in an error to spaces (a raw one would end the reply line early: fuzz finding).
+      const got = buffer[this.offset] === CR || buffer[this.offset] === LF ? ' ' : String.fromCharCode(buffer[this.offset]!);
+      this.fail(`ERR Protocol error: expected '$', got '${got}'`);
       return false;
     }
     const length = parseStrictSmallInt(buffer, this.offset + 1, cr);

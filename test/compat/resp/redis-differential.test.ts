@@ -38,7 +38,8 @@ async function waitForPort(port: number): Promise<void> {
 
 beforeAll(async () => {
   if (!haveRedis) return;
-  daemon = await startRespDaemon();
+  // Slow-log entries depend on timing (ours include the shard round trip); test/integration/slowlog.test.ts covers them.
+  daemon = await startRespDaemon(['--slowlog-threshold-us', '-1']);
   redisPort = await freePort();
   redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',

@@ -35,13 +35,14 @@ describe('OPTIONS', () => {
       'enable-sasl': 'S',
       'auth-file': 'Y',
       'udp-port': 'U',
+      'prefix-delimiter': 'D',
       help: 'h',
       version: 'V',
     };
     const withShort = OPTION_NAMES.filter((name) => (OPTIONS[name] as OptionSpec).short !== undefined);
     expect(Object.fromEntries(withShort.map((name) => [name, (OPTIONS[name] as OptionSpec).short]))).toEqual(expected);
     // Options of our own (no memcached letter) have long names only.
-    expect(OPTION_NAMES.filter((name) => !withShort.includes(name))).toEqual(['idle-timeout', 'shutdown-timeout', 'redis-port', 'admin-port', 'tls-port', 'tls-redis-port', 'tls-cert', 'tls-key', 'tls-ca', 'cluster-nodes', 'cluster-file', 'cluster-dns', 'cluster-dns-interval', 'redis-cluster']);
+    expect(OPTION_NAMES.filter((name) => !withShort.includes(name))).toEqual(['idle-timeout', 'shutdown-timeout', 'redis-port', 'admin-port', 'tls-port', 'tls-redis-port', 'tls-cert', 'tls-key', 'tls-ca', 'cluster-nodes', 'cluster-file', 'cluster-dns', 'cluster-dns-interval', 'redis-cluster', 'slowlog-threshold-us', 'slowlog-max-len', 'hotkeys', 'log-format', 'requirepass', 'acl-file', 'unsafe-no-auth']);
   });
 });
 

@@ -15,7 +15,7 @@ test('arity: positive is exact, negative is a minimum', () => {
 test('lookups ignore case; subcommands have Redis 7 full names', () => {
   expect(findCommand('GeT')?.name).toBe('get');
   expect(findCommand('incr')?.name).toBe('incr');
-  expect(findCommand('msetnx')).toBeUndefined();
+  expect(findCommand('swapdb')).toBeUndefined();
   const client = findCommand('CLIENT')!;
   expect(findSubcommand(client, 'SetName')?.name).toBe('client|setname');
   expect(findSubcommand(client, 'nope')).toBeUndefined();
