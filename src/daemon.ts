@@ -10,6 +10,7 @@ import { Credentials } from './auth/credentials';
 import { parseClusterNodeList } from './cluster/cluster-node';
 import { DnsSource, FileSource, Membership, SelfSource, StaticSource, selfNode, type MembershipSource } from './cluster/membership';
 import type { Config } from './config/config';
+import { DEFAULTS } from './config/defaults';
 import { Router, OpCode } from './router/router';
 import { startCoarseClock } from './server/connection';
 import { Listener, type ListenAddress } from './server/listener';
@@ -37,6 +38,9 @@ import type { ReplySink } from './shard/shard-client';
 import type { ReplyBatchReader } from './shard/batch-codec';
 import { connectionErrors, Logger } from './util/logger';
 import { SHARDCACHE_VERSION } from './util/package-version';
+
+/** How long a graceful stop still reads requests a connection's client sent (at most half of --shutdown-timeout). */
+const DRAIN_READ_WINDOW_MS = 2000;
 
 /** The memcached release whose text protocol we answer like; `version` reports it. */
 export const MEMCACHED_COMPAT_VERSION = '1.6.18';
@@ -87,6 +91,7 @@ export class Daemon {
       slabMinSize: config.slabMinSize,
       growthFactor: config.growthFactor,
       mode: 'worker',
+      batchTimeoutMs: (config.shardTimeoutSeconds ?? DEFAULTS.shardTimeoutSeconds) * 1000,
       onLog: (message) => this.logger.warn(message),
     });
     this.router = new Router(this.pool.shards);
@@ -108,7 +113,10 @@ export class Daemon {
       collectStats: (args) => this.collectStats(this.sources!, args),
       shardMetrics: async () => (await this.shardSnapshots()).map((json) => shardMetricsOf(json)),
     };
-    const metrics = new DaemonMetrics(statsSource);
+    const metrics = new DaemonMetrics(statsSource, {
+      commandLatency: () => this.observability.commandLatency?.all ?? [],
+      shards: () => this.pool.shards,
+    });
     this.admin = new AdminServer(
       metrics,
       {
@@ -213,10 +221,12 @@ export class Daemon {
 
   private async doStop(): Promise<void> {
     const stopAccepting = this.listener.stopAccepting();
-    this.listener.drainConnections();
+    const timeoutMs = this.options.shutdownTimeoutMs ?? this.config.shutdownTimeoutSeconds * 1000;
+    // Pipelines sent before the stop are still read for a moment; half the timeout stays for their replies.
+    this.listener.drainConnections(Math.min(DRAIN_READ_WINDOW_MS, timeoutMs / 2));
     if (this.idleTimer !== null) clearInterval(this.idleTimer);
     this.stopCoarseClock?.();
-    const deadline = Date.now() + (this.options.shutdownTimeoutMs ?? this.config.shutdownTimeoutSeconds * 1000);
+    const deadline = Date.now() + timeoutMs;
     while (this.listener.connectionCount > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

@@ -8,10 +8,14 @@
  * A scrape gathers `stats`, `stats settings`, `stats items` and `stats slabs`
  * once (one round trip to every shard), then every metric's collect() reads
  * that snapshot. Main thread only: workers never import prom-client.
- * May import prom-client, shard-stats types and server-context types only.
+ * The latency and batch histograms are read from typed arrays the hot path
+ * fills (histograms.ts), not from the snapshot.
+ * May import prom-client, admin/histograms, shard-stats types and
+ * server-context types only.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StatsEntries } from '../server/server-context';
+import { registerHistograms, type HistogramSources } from './histograms';
 
 /** What a scrape reads: the stats families as name → value, and each shard's own counters. */
 export interface MetricsSnapshot {
@@ -115,7 +119,10 @@ export class DaemonMetrics {
   readonly registry = new Registry();
   private snapshot: MetricsSnapshot | null = null;
 
-  constructor(private readonly source: MetricsSource) {
+  constructor(
+    private readonly source: MetricsSource,
+    histograms?: HistogramSources,
+  ) {
     const read = (): MetricsSnapshot | null => this.snapshot;
     const registers = [this.registry];
 
@@ -365,6 +372,7 @@ export class DaemonMetrics {
         if (v !== undefined) this.set(v);
       },
     });
+    if (histograms !== undefined) registerHistograms(this.registry, histograms);
     // Node's own: event-loop lag, GC pause histogram, heap, handles (prefixed so they are ours).
     collectDefaultMetrics({ register: this.registry, prefix: 'shardcache_' });
     // prom-client's sums of the per-type gauges are gauges named *_total, which promtool rejects; the per-type gauges stay.

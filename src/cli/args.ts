@@ -72,6 +72,11 @@ export const OPTIONS = {
   requirepass: { arity: 'value', env: true, describe: "password of the Redis port's default user (AUTH <password>)" },
   'acl-file': { arity: 'value', env: true, describe: 'Redis ACL file (user <name> <rules>...); reloaded on SIGHUP' },
   'unsafe-no-auth': { arity: 'switch', env: true, describe: 'allow listening on non-loopback addresses without authentication' },
+  'shard-timeout': { arity: 'value', env: true, describe: 'seconds a shard may answer nothing before it is restarted; 0 = off' },
+  'max-output-buffer': { arity: 'value', env: true, describe: 'unsent reply bytes that disconnect a client (k/m/g); 0 = no limit' },
+  'max-keys-per-get': { arity: 'value', env: true, describe: 'keys one memcached get may name' },
+  'proto-max-bulk-len': { arity: 'value', env: true, describe: 'largest RESP bulk argument (k/m/g)' },
+  'max-multibulk-len': { arity: 'value', env: true, describe: 'most arguments in one RESP request' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

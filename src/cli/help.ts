@@ -109,6 +109,30 @@ function helpEntries(): Record<OptionName, HelpEntry> {
         'with no authentication configured (protected mode off)',
       ],
     },
+    'shard-timeout': {
+      placeholder: 'sec',
+      lines: ['restart a shard that answers nothing for this long;', `its requests fail (default: ${DEFAULTS.shardTimeoutSeconds}; 0 = off)`],
+    },
+    'max-output-buffer': {
+      placeholder: 'size',
+      lines: [
+        'disconnect a client with this much unsent output;',
+        'also the largest multi-get reply, larger ones get',
+        `SERVER_ERROR out of memory (default: ${formatSize(DEFAULTS.maxOutputBufferBytes)}; 0 = none)`,
+      ],
+    },
+    'max-keys-per-get': {
+      placeholder: 'num',
+      lines: ['keys one get/gets/gat/gats may name', `(default: ${DEFAULTS.maxKeysPerGet})`],
+    },
+    'proto-max-bulk-len': {
+      placeholder: 'size',
+      lines: ['largest RESP bulk argument, as Redis\'s option', `(default: -I plus ${formatSize(DEFAULTS.protoBulkLenMarginBytes)})`],
+    },
+    'max-multibulk-len': {
+      placeholder: 'num',
+      lines: ['most arguments in one RESP request', `(default: ${DEFAULTS.maxMultibulkLen})`],
+    },
     'enable-sasl': { lines: ['turn on SASL PLAIN authentication (binary protocol);', 'credentials come from --auth-file'] },
     'auth-file': {
       placeholder: 'file',

@@ -75,6 +75,17 @@ export interface Config {
   hotKeys?: boolean;
   /** -D: the key prefix delimiter of `stats detail` (one character); given = per-prefix stats on from the start, as memcached's -D. */
   prefixDelimiter?: string;
+  // Hardening limits: present only when given (absent = the default in config/defaults.ts).
+  /** --shard-timeout: a shard that answers no batch for this long is restarted; 0 = no watchdog. */
+  shardTimeoutSeconds?: number;
+  /** --max-output-buffer: unsent bytes that disconnect a client, and the largest multi-key reply; 0 = no limit. */
+  maxOutputBufferBytes?: number;
+  /** --max-keys-per-get: keys one memcached get/gets/gat/gats may name. */
+  maxKeysPerGet?: number;
+  /** --proto-max-bulk-len: largest RESP bulk argument (Redis's proto-max-bulk-len). */
+  protoMaxBulkLen?: number;
+  /** --max-multibulk-len: most arguments in one RESP request. */
+  maxMultibulkLen?: number;
   /** -A: allow the `shutdown` command. */
   enableShutdown: boolean;
   /** -S: binary connections must authenticate with SASL PLAIN before any other command. */

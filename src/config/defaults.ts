@@ -36,6 +36,15 @@ export const DEFAULTS = {
   enableSasl: false,
   redisCluster: false,
   unsafeNoAuth: false,
+  /** The shard watchdog (ShardPool batchTimeoutMs). */
+  shardTimeoutSeconds: 10,
+  /** Redis's client-output-buffer-limit for normal clients is 0 (none); a cache answering 1 MB values needs one. */
+  maxOutputBufferBytes: 64 * MIB,
+  maxKeysPerGet: 100_000,
+  /** Arguments per RESP request: the `*<count>` bound older Redis releases hard-coded (1024*1024). */
+  maxMultibulkLen: 1024 * 1024,
+  /** --proto-max-bulk-len defaults to the max item size plus this, so a value just too large gets Redis's size error. */
+  protoBulkLenMarginBytes: 64 * KIB,
 } as const;
 
 export const LIMITS = {

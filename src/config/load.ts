@@ -17,6 +17,7 @@ import type { ClusterSourceConfig, Config, TlsConfig } from './config';
 import { DEFAULTS, LIMITS, defaultThreads } from './defaults';
 import { protectedModeViolation } from './protected-mode';
 import {
+  BULK_LENGTH_RULE,
   ITEM_SIZE_RULE,
   MEMORY_LIMIT_RULE,
   formatSize,
@@ -36,6 +37,7 @@ import {
   parseClusterNodesOption,
   parseDnsName,
   parsePassword,
+  parseOutputBufferSize,
   type Parsed,
 } from './schema';
 
@@ -151,6 +153,11 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
   const slabMinSize = resolve('slab-min-size', (t) => parseInteger(t, LIMITS.minSlabMinSize, LIMITS.maxItemSize), DEFAULTS.slabMinSize);
   const threads = resolve('threads', (t) => parseInteger(t, LIMITS.minThreads, LIMITS.maxThreads), defaultThreads());
   const maxItemSize = resolve('max-item-size', (t) => parseSize(t, ITEM_SIZE_RULE), DEFAULTS.maxItemSize);
+  const shardTimeout = resolve('shard-timeout', (t) => parseInteger(t, 0, 3600), DEFAULTS.shardTimeoutSeconds);
+  const maxOutputBuffer = resolve('max-output-buffer', parseOutputBufferSize, DEFAULTS.maxOutputBufferBytes);
+  const maxKeysPerGet = resolve('max-keys-per-get', (t) => parseInteger(t, 1, 10_000_000), DEFAULTS.maxKeysPerGet);
+  const protoMaxBulkLen = resolve<number | null>('proto-max-bulk-len', (t) => parseSize(t, BULK_LENGTH_RULE), null);
+  const maxMultibulkLen = resolve('max-multibulk-len', (t) => parseInteger(t, 1, 2 ** 31 - 1), DEFAULTS.maxMultibulkLen);
   let memoryLimitNote: string | null = null;
   if (autoMemory) {
     const limit = cgroupMemoryLimit(env['SHARDCACHE_CGROUP_ROOT'] ?? undefined, env['SHARDCACHE_PROC_SELF_CGROUP'] ?? undefined);
@@ -221,6 +228,11 @@ function buildConfig(args: ParsedArgs, env: NodeJS.ProcessEnv): Readonly<Config>
     ...(slowlogMaxLen.source === 'default' ? {} : { slowlogMaxLen: slowlogMaxLen.value }),
     ...(hotKeys.source === 'default' ? {} : { hotKeys: hotKeys.value }),
     ...(delimiter.value === null ? {} : { prefixDelimiter: delimiter.value }),
+    ...(shardTimeout.source === 'default' ? {} : { shardTimeoutSeconds: shardTimeout.value }),
+    ...(maxOutputBuffer.source === 'default' ? {} : { maxOutputBufferBytes: maxOutputBuffer.value }),
+    ...(maxKeysPerGet.source === 'default' ? {} : { maxKeysPerGet: maxKeysPerGet.value }),
+    ...(protoMaxBulkLen.value === null ? {} : { protoMaxBulkLen: protoMaxBulkLen.value }),
+    ...(maxMultibulkLen.source === 'default' ? {} : { maxMultibulkLen: maxMultibulkLen.value }),
     enableShutdown,
     enableSasl,
     authFile: authFile.value,

@@ -64,6 +64,29 @@ export const MEMORY_LIMIT_RULE: SizeRule = {
   usage: 'use megabytes, a number with a k/m/g suffix such as 512k or 2g, or auto',
 };
 
+/** --max-output-buffer: bytes with an optional k/m/g suffix; 0 (no limit) is handled by parseOutputBufferSize. */
+export const OUTPUT_BUFFER_RULE: SizeRule = {
+  bareUnit: 1,
+  suffixes: ['k', 'm', 'g'],
+  min: 64 * KIB,
+  max: 4 * GIB,
+  usage: 'use bytes with an optional k/m/g suffix, or 0 for no limit',
+};
+
+/** --proto-max-bulk-len: bytes with an optional k/m/g suffix, up to Redis's default of 512 MB. */
+export const BULK_LENGTH_RULE: SizeRule = {
+  bareUnit: 1,
+  suffixes: ['k', 'm', 'g'],
+  min: KIB,
+  max: 512 * MIB,
+  usage: 'use bytes with an optional k/m/g suffix',
+};
+
+/** A size by OUTPUT_BUFFER_RULE, or 0 = no limit. */
+export function parseOutputBufferSize(text: string): Parsed<number> {
+  return /^0+$/.test(text) ? ok(0) : parseSize(text, OUTPUT_BUFFER_RULE);
+}
+
 /** `64`, `512k`, `64m`, `2g` (suffixes case-insensitive) → bytes. */
 export function parseSize(text: string, rule: SizeRule): Parsed<number> {
   const range = `${formatSize(rule.min)} to ${formatSize(rule.max)}`;

@@ -6,6 +6,7 @@
  * daemon buffer without limit.
  */
 import type { Socket } from 'node:net';
+import type { Config } from '../config/config';
 import { connectionErrors } from '../util/logger';
 import { ReplyQueue, type ReplyOutput } from './reply-queue';
 import type { ServerContext } from './server-context';
@@ -28,6 +29,23 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxUnsentBytes: 4 * 1024 * 1024,
   maxOutputBytes: 64 * 1024 * 1024,
 };
+
+/**
+ * The limits for connections of a daemon with `config`: --max-output-buffer sets
+ * maxOutputBytes (0 = no limit, as Redis's client-output-buffer-limit 0), and
+ * requests wait at the smaller of the default unsent bound and that limit, so a
+ * small limit holds requests back before it disconnects a client that reads.
+ */
+export function connectionLimitsFor(config: Config): ConnectionLimits {
+  const given = config.maxOutputBufferBytes;
+  if (given === undefined) return DEFAULT_CONNECTION_LIMITS;
+  const maxOutputBytes = given === 0 ? Infinity : given;
+  return {
+    maxInFlightOps: DEFAULT_CONNECTION_LIMITS.maxInFlightOps,
+    maxUnsentBytes: Math.min(DEFAULT_CONNECTION_LIMITS.maxUnsentBytes, maxOutputBytes),
+    maxOutputBytes,
+  };
+}
 
 /** Limits that bit, for `stats` (output_buffer_kills, reply_too_large, line_too_long, too_many_keys, resp_protocol_errors). */
 export const connectionLimitStats = { outputBufferKills: 0, replyTooLarge: 0, lineTooLong: 0, tooManyKeys: 0, respProtocolErrors: 0 };
@@ -200,6 +218,22 @@ export class Connection implements ReplyOutput, DispatchGate {
   private lastProgressMs = coarseNowMs;
   /** In `refusedByExclusive` (at most once). */
   private waitingForExclusive = false;
+  /**
+   * The connection is ending: the daemon drains and still reads what the client sent before
+   * the stop ('drain'), or no more input will be read ('input-ended': the client half-closed,
+   * or the drain's read window passed). The close marker enters the reply queue only once the
+   * session holds no deferred request (closeWhenServed), or the requests the DispatchGate held
+   * back would be left behind it and never answered.
+   */
+  private ending: 'drain' | 'input-ended' | null = null;
+  /** Draining: the connection was seen caught up once; closed if it still is a loop iteration later. */
+  private caughtUp = false;
+  /** Draining: re-checks closeWhenServed (a last reply with no bytes, e.g. noreply, reports no progress). */
+  private endCheck: NodeJS.Timeout | null = null;
+  /** Draining: ends the read window. */
+  private readWindow: NodeJS.Timeout | null = null;
+  /** The drain's read window passed: input is read and discarded (see stopInput). */
+  private inputStopped = false;
 
   constructor(
     private readonly socket: Socket,
@@ -216,11 +250,77 @@ export class Connection implements ReplyOutput, DispatchGate {
     socket.on('end', () => this.onPeerEnd());
   }
 
-  /** Ends the connection once every reply already owed is written (graceful shutdown). */
-  drainAndClose(): void {
-    if (this.closed) return;
+  /**
+   * Graceful shutdown: serves every request already read, including those the
+   * DispatchGate holds back, writes their replies, then closes. For up to
+   * `readWindowMs` it also reads on while earlier requests are being served
+   * (a pipeline the client sent before the stop may still be on its way, or
+   * in the kernel while backpressure paused the socket), and closes once the
+   * connection has been caught up (nothing deferred, nothing owed) for a whole
+   * event-loop iteration. After the window it reads nothing more, so a client
+   * that never stops sending still gets a clean close. The daemon destroys
+   * whatever is left at --shutdown-timeout.
+   */
+  drainAndClose(readWindowMs: number): void {
+    if (this.closed || this.ending !== null) return;
     this.session?.onInputEnd?.();
+    this.ending = 'drain';
+    this.endCheck = setInterval(() => this.closeWhenServed(), 10);
+    this.endCheck.unref();
+    this.readWindow = setTimeout(() => this.stopInput(), readWindowMs);
+    this.readWindow.unref();
+    this.closeWhenServed();
+  }
+
+  /**
+   * The drain's read window passed: what is parsed is still served, later input is discarded.
+   * Discarded rather than left unread: a paused socket would never see the client's FIN after
+   * ours (so never close), and closing with unread input makes the kernel reset the connection,
+   * which can lose replies still in the send buffer.
+   */
+  private stopInput(): void {
+    this.readWindow = null;
+    this.discardInput();
+    if (this.ending === 'drain') this.ending = 'input-ended';
+    this.closeWhenServed();
+  }
+
+  private discardInput(): void {
+    this.inputStopped = true;
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** Queues the close marker once the requests already read are all dispatched (see `ending`). */
+  private closeWhenServed(): void {
+    if (this.ending === null || this.closed) return;
+    if (this.session !== null && this.session.hasDeferred) return;
+    if (this.ending === 'drain') {
+      if (this.queue.pending > 0) {
+        this.caughtUp = false;
+        return;
+      }
+      if (!this.caughtUp) {
+        // Bytes the client sent before the stop may still be in flight to us: give them one poll phase.
+        this.caughtUp = true;
+        setImmediate(() => this.closeWhenServed());
+        return;
+      }
+    }
+    this.ending = null;
+    this.stopEndCheck();
+    // Requests read from now on would queue behind the close marker, never answered.
+    this.discardInput();
     this.queue.closeWhenDrained();
+  }
+
+  private stopEndCheck(): void {
+    if (this.endCheck !== null) clearInterval(this.endCheck);
+    this.endCheck = null;
+    if (this.readWindow !== null) clearTimeout(this.readWindow);
+    this.readWindow = null;
   }
 
   destroy(): void {
@@ -352,6 +452,8 @@ export class Connection implements ReplyOutput, DispatchGate {
 
   private onData(chunk: Buffer): void {
     this.context.stats.bytesRead += chunk.length;
+    if (this.inputStopped) return;
+    this.caughtUp = false;
     if (this.session === null) {
       const socket = this.socket;
       const peer: PeerInfo = {
@@ -382,6 +484,7 @@ export class Connection implements ReplyOutput, DispatchGate {
     if (this.closed || this.session === null) return;
     if (this.session.hasDeferred && this.hasRoom()) this.session.resume();
     this.maybeResumeReading();
+    if (this.ending !== null) this.closeWhenServed();
   }
 
   private maybeResumeReading(): void {
@@ -392,9 +495,11 @@ export class Connection implements ReplyOutput, DispatchGate {
   }
 
   private onPeerEnd(): void {
-    // The client half-closed: answer what it already sent, then close our side.
+    // The client half-closed: answer what it already sent (deferred requests included), then close our side.
     this.session?.onInputEnd?.();
-    this.queue.closeWhenDrained();
+    this.stopEndCheck();
+    this.ending = 'input-ended';
+    this.closeWhenServed();
   }
 
   private onSocketError(err: Error): void {
@@ -406,6 +511,7 @@ export class Connection implements ReplyOutput, DispatchGate {
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopEndCheck();
     if (exclusiveHolder === this) {
       // A holder that dies mid-command must not stop every other client forever.
       exclusiveDepth = 1;

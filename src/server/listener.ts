@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Replies } from '../protocol/memcache/reply-encoder';
-import { Connection, DEFAULT_CONNECTION_LIMITS, allocateSocketId, type SessionFactory } from './connection';
+import { Connection, allocateSocketId, connectionLimitsFor, type ConnectionLimits, type SessionFactory } from './connection';
 import { memcacheSessionFactory } from './memcache-session-factory';
 import type { ServerContext, StatsEntries } from './server-context';
 import type { TlsServerOptions } from './tls-material';
@@ -46,7 +46,12 @@ export class Listener {
   /** `stats conns` ids of the listening sockets, parallel to `addresses`. */
   private readonly listenerIds: number[] = [];
 
-  constructor(private readonly context: ServerContext) {}
+  /** Per-connection bounds (--max-output-buffer), the same for every port. */
+  private readonly connectionLimits: ConnectionLimits;
+
+  constructor(private readonly context: ServerContext) {
+    this.connectionLimits = connectionLimitsFor(context.config);
+  }
 
   registerProtocol(protocol: ListenProtocol, factory: SessionFactory): void {
     this.factories.set(protocol, factory);
@@ -124,9 +129,12 @@ export class Listener {
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 
-  /** Asks every connection to close once its owed replies are written. */
-  drainConnections(): void {
-    for (const c of this.connections) c.drainAndClose();
+  /**
+   * Asks every connection to close once the requests it has read are answered,
+   * reading on for at most `readWindowMs` (Connection.drainAndClose).
+   */
+  drainConnections(readWindowMs: number): void {
+    for (const c of this.connections) c.drainAndClose(readWindowMs);
   }
 
   /** `stats conns`: the listening sockets, then every connection, memcached's fields. */
@@ -185,7 +193,7 @@ export class Listener {
     }
     stats.totalConnections++;
     stats.currConnections++;
-    const connection = new Connection(socket, this.context, DEFAULT_CONNECTION_LIMITS, factory, (c) => {
+    const connection = new Connection(socket, this.context, this.connectionLimits, factory, (c) => {
       this.connections.delete(c);
       stats.currConnections--;
     });

@@ -44,7 +44,8 @@ import {
 } from '../router/router';
 import { StoreStatus } from '../store/types';
 import { clusterConfigPayload } from '../cluster/cluster-node';
-import type { DispatchGate, PeerInfo, ProtocolSession } from './connection';
+import { REPLY_TOO_LARGE_STATUS } from '../shard/messages';
+import { connectionLimitStats, type DispatchGate, type PeerInfo, type ProtocolSession } from './connection';
 import { exceedsMemcachedItemSize, exptimeToExpiresAtMs } from './memcache-text-session';
 import type { ReplyQueue, ReplySlot } from './reply-queue';
 import type { ServerContext } from './server-context';
@@ -149,7 +150,7 @@ export class MemcacheBinarySession implements ProtocolSession {
     peer?: PeerInfo,
   ) {
     this.router = context.router;
-    this.timer = startCommandTiming(queue, context, describeBinaryRequest, { addr: peer?.remote ?? '', name: null });
+    this.timer = startCommandTiming(queue, context, describeBinaryRequest, { addr: peer?.remote ?? '', name: null }, 'memcache_binary');
     this.versionBytes = Buffer.from(context.memcachedVersion, 'latin1');
     this.authenticated = !context.config.enableSasl;
     this.parser = new MemcacheBinaryParser(
@@ -199,7 +200,7 @@ export class MemcacheBinarySession implements ProtocolSession {
 
   private onRequest(request: BinaryRequest): void {
     if (this.closing || this.queue.isClosed) return;
-    this.timer?.begin(request);
+    this.timer?.begin(request, request.spec?.name);
     const head: ResponseHead = { opcode: request.opcode, opaque: request.opaque };
     if (request.fault === 'bad-magic') return this.close();
     if (request.fault === 'bad-frame') {
@@ -291,7 +292,11 @@ export class MemcacheBinarySession implements ProtocolSession {
         const valueLength = !touching || replyHasValue(r) ? r.valueLength : 0;
         return encodeHit(head, r.clientFlags, r.casHigh, r.casLow, spec.returnsKey ? key : null, r.bytes, r.valueOffset, valueLength);
       }
-      if (r.status !== StoreStatus.NotFound) return encodeError(head, BinaryStatus.OutOfMemory);
+      if (r.status !== StoreStatus.NotFound) {
+        // A hit refused for the shard's reply budget is memcached's "Out of memory" too, counted apart.
+        if (r.status === REPLY_TOO_LARGE_STATUS) connectionLimitStats.replyTooLarge++;
+        return encodeError(head, BinaryStatus.OutOfMemory);
+      }
       if (spec.quiet) return null;
       return spec.returnsKey ? encodeKeyedMiss(head, key) : encodeError(head, BinaryStatus.KeyNotFound);
     });

@@ -23,6 +23,7 @@ import {
 } from '../protocol/memcache/meta-reply';
 import type { MetaRequest } from '../protocol/memcache/request';
 import { textLine } from '../protocol/memcache/reply-encoder';
+import { REPLY_TOO_LARGE_STATUS } from '../shard/messages';
 import {
   replyCreated,
   replyHasValue,
@@ -42,12 +43,14 @@ import {
   type Router,
   type ShardReply,
 } from '../router/router';
+import { connectionLimitStats } from './connection';
 import type { ReplyQueue, ReplySlot } from './reply-queue';
 
 const SHARD_FAILED = textLine('SERVER_ERROR shard restarted, request lost');
 const TOO_LARGE = textLine('SERVER_ERROR object too large for cache');
 const NO_MEMORY_STORING = textLine('SERVER_ERROR out of memory storing object');
 const NO_MEMORY = textLine('SERVER_ERROR out of memory');
+const NO_MEMORY_WRITING_GET = textLine('SERVER_ERROR out of memory writing get response');
 const NON_NUMERIC = textLine('CLIENT_ERROR cannot increment or decrement non-numeric value');
 const THIRTY_DAYS_SECONDS = 60 * 60 * 24 * 30;
 
@@ -88,7 +91,11 @@ class MetaReply implements ReplySink {
 
   onShardReply(_tag: number, reply: ShardReply): void {
     let out: Buffer | null;
-    if (reply.status > StoreStatus.NonNumeric) out = SHARD_FAILED;
+    if (reply.status === REPLY_TOO_LARGE_STATUS) {
+      // The shard's reply batch ran out of value budget (memcached's answer when it cannot build a get response).
+      connectionLimitStats.replyTooLarge++;
+      out = NO_MEMORY_WRITING_GET;
+    } else if (reply.status > StoreStatus.NonNumeric) out = SHARD_FAILED;
     else if (this.request.errorAfterExecution !== null) out = textLine(this.request.errorAfterExecution);
     else out = this.render(this.request, reply);
     this.queue.complete(this.slot, out);

@@ -22,10 +22,12 @@ import { OpCode, type ReplySink, type Router, type ShardReply, type StorageOpCod
 import { StoreStatus } from '../store/types';
 import { LEGACY_CLUSTER_KEY, configGetClusterReply, legacyClusterGetReply } from '../cluster/cluster-node';
 import type { DispatchGate, PeerInfo, ProtocolSession } from './connection';
-import { connectionLimitStats, DEFAULT_CONNECTION_LIMITS } from './connection';
+import { connectionLimitStats, connectionLimitsFor } from './connection';
+import { REPLY_TOO_LARGE_STATUS } from '../shard/messages';
 import { MetaCommandRunner } from './memcache-meta-ops';
 import type { ReplyQueue, ReplySlot } from './reply-queue';
 import type { ServerContext } from './server-context';
+import { textCommandName } from './command-latency';
 import { describeTextRequest, type CommandTimer } from './slowlog';
 import { observabilityOf, startCommandTiming } from './stats-report';
 
@@ -126,6 +128,9 @@ class ArithmeticReply implements ReplySink {
   }
 }
 
+/** memcached's answer when it cannot build a get response. */
+const REPLY_TOO_LARGE_FOR_MEMORY = textLine('SERVER_ERROR out of memory writing get response');
+
 /** get/gets/gat/gats of one key: the common case, rendered straight from the shard's reply. */
 class SingleRetrievalReply implements ReplySink {
   constructor(
@@ -139,6 +144,9 @@ class SingleRetrievalReply implements ReplySink {
     let out: Buffer;
     if (r.status === StoreStatus.Ok) {
       out = renderSingleHit(this.key, r.clientFlags, r.bytes, r.valueOffset, r.valueLength, r.casHigh, r.casLow, this.withCas);
+    } else if (r.status === REPLY_TOO_LARGE_STATUS) {
+      connectionLimitStats.replyTooLarge++;
+      out = REPLY_TOO_LARGE_FOR_MEMORY;
     } else {
       out = r.status === StoreStatus.NotFound ? Replies.END : Replies.SHARD_FAILED;
     }
@@ -146,22 +154,25 @@ class SingleRetrievalReply implements ReplySink {
   }
 }
 
-/** memcached's answer when it cannot build a get response. */
-const REPLY_TOO_LARGE_FOR_MEMORY = textLine('SERVER_ERROR out of memory writing get response');
-
 /** get/gets/gat/gats over several keys: VALUE lines in key order, then END. */
 class RetrievalReply implements ReplySink {
   private readonly builder: RetrievalReplyBuilder;
   private waiting: number;
   private failed = false;
-  /** Hit bytes so far; past the output cap the hits are dropped (`get k k k …` of a 1 MB value: fuzz finding). */
+  /**
+   * Hit bytes so far. Past `maxReplyBytes` (the connection's output limit), or when a shard
+   * refused a hit for its batch budget, the reply is memcached's out-of-memory error and
+   * further hits are not copied (`get k k k …` of a 1 MB value: fuzz finding).
+   */
   private hitBytes = 0;
+  private tooLarge = false;
 
   constructor(
     private readonly queue: ReplyQueue,
     private readonly slot: ReplySlot,
     keys: Buffer[],
     withCas: boolean,
+    private readonly maxReplyBytes: number,
   ) {
     this.builder = new RetrievalReplyBuilder(keys, withCas);
     this.waiting = keys.length;
@@ -170,14 +181,17 @@ class RetrievalReply implements ReplySink {
   onShardReply(tag: number, reply: ShardReply): void {
     if (reply.status === StoreStatus.Ok) {
       this.hitBytes += reply.valueLength;
-      if (this.hitBytes <= DEFAULT_CONNECTION_LIMITS.maxOutputBytes) {
+      if (this.hitBytes > this.maxReplyBytes) this.tooLarge = true;
+      else if (!this.tooLarge) {
         this.builder.addHit(tag, reply.clientFlags, reply.bytes, reply.valueOffset, reply.valueLength, reply.casHigh, reply.casLow);
       }
+    } else if (reply.status === REPLY_TOO_LARGE_STATUS) {
+      this.tooLarge = true;
     } else if (reply.status !== StoreStatus.NotFound) {
       this.failed = true;
     }
     if (--this.waiting > 0) return;
-    if (this.hitBytes > DEFAULT_CONNECTION_LIMITS.maxOutputBytes) {
+    if (this.tooLarge && !this.failed) {
       connectionLimitStats.replyTooLarge++;
       this.queue.complete(this.slot, REPLY_TOO_LARGE_FOR_MEMORY);
       return;
@@ -233,6 +247,8 @@ export class MemcacheTextSession implements ProtocolSession {
   private resuming = false;
   /** Slow log and -vv trace (null without a daemon's Observability). */
   private readonly timer: CommandTimer<MemcacheTextRequest> | null;
+  /** The largest multi-get reply (--max-output-buffer). */
+  private readonly maxReplyBytes: number;
 
   constructor(
     private readonly queue: ReplyQueue,
@@ -242,10 +258,14 @@ export class MemcacheTextSession implements ProtocolSession {
     peer?: PeerInfo,
   ) {
     this.router = context.router;
-    this.timer = startCommandTiming(queue, context, describeTextRequest, { addr: peer?.remote ?? '', name: null });
+    this.timer = startCommandTiming(queue, context, describeTextRequest, { addr: peer?.remote ?? '', name: null }, 'memcache_text');
     this.versionReply = textLine(`VERSION ${context.memcachedVersion}`);
     this.meta = new MetaCommandRunner(this.router, queue, (exptime) => this.expiresAt(exptime));
+    this.maxReplyBytes = connectionLimitsFor(context.config).maxOutputBytes;
     if (context.credentials !== null) this.auth = this.newAuthParser();
+    // --max-keys-per-get, when given, replaces the factory's default bound.
+    const maxKeys = context.config.maxKeysPerGet;
+    if (maxKeys !== undefined) limits = { ...limits, maxKeysPerRetrieval: maxKeys };
     this.parser = new MemcacheTextParser(
       {
         onRequest: (request) => (this.mustDefer() ? this.deferred.push({ request, error: null }) : this.onRequest(request)),
@@ -348,7 +368,7 @@ export class MemcacheTextSession implements ProtocolSession {
 
   private onRequest(request: MemcacheTextRequest): void {
     if (this.queue.isClosed) return;
-    this.timer?.begin(request);
+    this.timer?.begin(request, textCommandName(request));
     switch (request.kind) {
       case 'meta':
         return this.meta.run(request);
@@ -413,7 +433,7 @@ export class MemcacheTextSession implements ProtocolSession {
     const sink =
       request.keys.length === 1
         ? new SingleRetrievalReply(this.queue, this.queue.reserve(), request.keys[0]!, withCas)
-        : new RetrievalReply(this.queue, this.queue.reserve(request.keys.length), request.keys, withCas);
+        : new RetrievalReply(this.queue, this.queue.reserve(request.keys.length), request.keys, withCas, this.maxReplyBytes);
     const expiresAt = touching ? this.expiresAt(request.exptime) : 0;
     const keys = request.keys;
     for (let i = 0; i < keys.length; i++) {

@@ -23,6 +23,8 @@ export class ReplySlot {
   /** Slow log: the command this slot answers while it is being timed, and its dispatch time (slowlog.ts). */
   timedCommand: unknown = null;
   dispatchedAt = 0;
+  /** Latency histogram: the command's label series, -1 when not recorded (command-latency.ts). */
+  latencyLabel = -1;
 }
 
 export class ReplyQueue {
@@ -31,7 +33,7 @@ export class ReplyQueue {
   private closed = false;
   /** Sum of the weights of slots not yet written: ops in flight or replies held. */
   pendingWeight = 0;
-  /** Set by the session when the slow log is kept: times each command from dispatch to reply ready. */
+  /** Set by the session when the slow log or latency histograms are kept: times each command from dispatch to reply ready. */
   commandTimer: ReplyTiming | null = null;
 
   constructor(private readonly out: ReplyOutput) {}

@@ -33,6 +33,7 @@ import {
   type RespVersion,
 } from '../protocol/resp/reply-encoder';
 import { RespRequestParser, type RespParserLimits } from '../protocol/resp/request-parser';
+import type { Config } from '../config/config';
 import type { Router } from '../router/router';
 import type { DispatchGate, PeerInfo, ProtocolSession } from './connection';
 import { connectionLimitStats } from './connection';
@@ -111,6 +112,17 @@ const QUEUED_REPLY = Buffer.from('+QUEUED\r\n');
 
 type ParsedEvent = { args: Buffer[]; error: null } | { args: null; error: string | null };
 
+/**
+ * --proto-max-bulk-len and --max-multibulk-len, when given, replace the factory's
+ * defaults; a request may still hold four of the largest arguments.
+ */
+function withConfiguredLimits(limits: RespParserLimits, config: Config): RespParserLimits {
+  const maxBulkLength = config.protoMaxBulkLen ?? limits.maxBulkLength;
+  const maxArguments = config.maxMultibulkLen ?? limits.maxArguments;
+  if (maxBulkLength === limits.maxBulkLength && maxArguments === limits.maxArguments) return limits;
+  return { maxBulkLength, maxArguments, maxRequestBytes: Math.max(limits.maxRequestBytes, 4 * maxBulkLength) };
+}
+
 export class RespSession implements ProtocolSession, RespClient, Subscriber, Watcher {
   readonly router: Router;
   readonly state: RespServerState;
@@ -175,7 +187,8 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
     this.authenticated = auth.authenticated;
     this.checksAccess = this.state.accessControl.enabled;
     this.state.clients.add(this);
-    this.timer = startCommandTiming(queue, context, describeRespCommand, this);
+    this.timer = startCommandTiming(queue, context, describeRespCommand, this, 'resp');
+    limits = withConfiguredLimits(limits, context.config);
     this.parser = new RespRequestParser(
       {
         onCommand: (args) => (this.mustDefer() ? this.deferred.push({ args, error: null }) : this.execute(args)),
@@ -415,7 +428,7 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
     if (this.protocolVersion === 2 && this.subscriptionCount > 0 && !ALLOWED_WHILE_SUBSCRIBED.has(spec.name)) {
       return this.refuse(spec.name, notAllowedWhileSubscribed(resolved.name));
     }
-    this.timer?.begin(args);
+    this.timer?.begin(args, spec.name);
     this.lastCommandAtMs = Date.now();
     this.lastCommand = resolved.name;
     const transaction = this.transaction;

@@ -31,6 +31,7 @@ import { OpCode, type ReplySink, type ShardReply, type StorageOpCode } from '../
 import { ExpireCondition, WriteMode, replyExpiresAtMs, type ItemReadRequest } from '../router/item-ops';
 import { StoreStatus } from '../store/types';
 import { exceedsMemcachedItemSize } from './memcache-text-session';
+import { connectionLimitStats, connectionLimitsFor } from './connection';
 import type { ReplySlot } from './reply-queue';
 import { MAX_REDIS_KEY_LENGTH, storedKey } from './resp-keyspace';
 import type { RespHandler, RespSession } from './resp-session';
@@ -39,6 +40,10 @@ import { runTyped, WRONGTYPE_ERROR } from './resp-typed';
 
 /** Status of a shard that died with the request (ShardClient fails pending ops with it). */
 const SHARD_FAILED_STATUS = 255;
+/** A hit the shard refused because its reply batch was full (shard/messages.ts REPLY_TOO_LARGE_STATUS). */
+const REPLY_TOO_LARGE_STATUS = 254;
+/** Ours (Redis has no such limit on one reply; it only disconnects at client-output-buffer-limit). */
+const REPLY_TOO_LARGE_ERROR = 'ERR reply too large: the values asked for exceed the output buffer limit';
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 /** Redis's text, word for word (not yet in RespErrors, which another engineer owns). */
@@ -104,6 +109,7 @@ class BulkValueReply implements ReplySink {
     if (reply.status === StoreStatus.Ok) out = bulkReply(reply.bytes, reply.valueOffset, reply.valueOffset + reply.valueLength);
     else if (reply.wrongType >= 0) out = WRONGTYPE_REPLY;
     else if (reply.status === StoreStatus.NotFound) out = nullReply(this.version);
+    else if (reply.status === REPLY_TOO_LARGE_STATUS) out = replyTooLarge();
     else out = errorReply(RespErrors.SHARD_FAILED);
     this.session.complete(this.slot, out);
   }
@@ -111,8 +117,70 @@ class BulkValueReply implements ReplySink {
 
 const WRONGTYPE_REPLY = errorReply(WRONGTYPE_ERROR);
 
+function replyTooLarge(): Buffer {
+  connectionLimitStats.replyTooLarge++;
+  return errorReply(REPLY_TOO_LARGE_ERROR);
+}
+
+/**
+ * MGET: the values in key order. Hit bytes are summed as shards answer; past the
+ * connection's output limit (or a hit the shard refused for its reply budget) the
+ * reply is an error and no further value is copied, as the memcached text
+ * session's multi-get (`MGET k k k …` of a large value: fuzz finding).
+ */
+class MgetReply implements ReplySink {
+  private readonly values: (Buffer | null)[];
+  private waiting: number;
+  private hitBytes = 0;
+  private tooLarge = false;
+  private failed = false;
+  private readonly version: RespVersion;
+
+  constructor(
+    private readonly session: RespSession,
+    private readonly slot: ReplySlot,
+    count: number,
+    private readonly maxReplyBytes: number,
+  ) {
+    this.values = new Array<Buffer | null>(count).fill(null);
+    this.waiting = count;
+    this.version = session.protocolVersion;
+  }
+
+  onShardReply(tag: number, reply: ShardReply): void {
+    if (reply.status === StoreStatus.Ok) {
+      this.hitBytes += reply.valueLength;
+      if (this.hitBytes > this.maxReplyBytes) this.tooLarge = true;
+      else if (!this.tooLarge) this.values[tag] = reply.copyValue();
+    } else if (reply.status === REPLY_TOO_LARGE_STATUS) {
+      this.tooLarge = true;
+    } else if (reply.status === SHARD_FAILED_STATUS) {
+      this.failed = true;
+    }
+    if (--this.waiting > 0) return;
+    if (this.failed) return this.session.complete(this.slot, errorReply(RespErrors.SHARD_FAILED));
+    if (this.tooLarge) return this.session.complete(this.slot, replyTooLarge());
+    const items: RespValue[] = this.values.map((v) => (v === null ? resp.null : resp.bulk(v)));
+    this.session.complete(this.slot, encodeReply(resp.array(items), this.version));
+  }
+}
+
+/**
+ * Whether an op failed: its shard died, or it refused a hit for its reply budget (a get whose
+ * value a command only measures or counts must not read as a miss).
+ */
 function anyFailed(results: OpResult[]): boolean {
-  return results.some((r) => r.status === SHARD_FAILED_STATUS);
+  return results.some((r) => r.status === SHARD_FAILED_STATUS || r.status === REPLY_TOO_LARGE_STATUS);
+}
+
+/** The error for a get that neither hit nor missed. */
+function failedGetReply(status: number): Buffer {
+  return status === REPLY_TOO_LARGE_STATUS ? replyTooLarge() : errorReply(RespErrors.SHARD_FAILED);
+}
+
+/** The error for results where anyFailed() holds. */
+function failureReply(results: OpResult[]): Buffer {
+  return results.some((r) => r.status === SHARD_FAILED_STATUS) ? errorReply(RespErrors.SHARD_FAILED) : replyTooLarge();
 }
 
 /** The error for a refused write, or null when the write was stored (or refused by NX/XX). */
@@ -283,7 +351,8 @@ function storeString(session: RespSession, rawKey: Buffer, value: Buffer, option
   if (options.returnOld) {
     const sink = new GatherReply(2, true, ([old, written]) => {
       if (old!.wrongType >= 0) return session.complete(slot, WRONGTYPE_REPLY);
-      const error = anyFailed([old!, written!]) ? RespErrors.SHARD_FAILED : writeError(written!.status);
+      if (anyFailed([old!, written!])) return session.complete(slot, failureReply([old!, written!]));
+      const error = writeError(written!.status);
       if (error !== null) return session.complete(slot, errorReply(error));
       session.complete(slot, old!.value === null ? nullReply(version) : bulkReply(old!.value));
     });
@@ -378,7 +447,7 @@ const getrange: RespHandler = (session, args) => {
     onShardReply: (_tag, reply) => {
       if (reply.wrongType >= 0) return session.complete(slot, WRONGTYPE_REPLY);
       if (reply.status !== StoreStatus.Ok && reply.status !== StoreStatus.NotFound) {
-        return session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
+        return session.complete(slot, failedGetReply(reply.status));
       }
       const length = reply.status === StoreStatus.Ok ? BigInt(reply.valueLength) : 0n;
       let from = start;
@@ -408,7 +477,7 @@ const type: RespHandler = (session, args) => {
       if (reply.wrongType >= 0) session.complete(slot, simpleReply(TYPE_NAMES[reply.wrongType] ?? 'none'));
       else if (reply.status === StoreStatus.Ok) session.complete(slot, STRING_TYPE_REPLY);
       else if (reply.status === StoreStatus.NotFound) session.complete(slot, NONE_TYPE_REPLY);
-      else session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
+      else session.complete(slot, failedGetReply(reply.status));
     },
   }, 0);
 };
@@ -427,13 +496,8 @@ const getdel: RespHandler = (session, args) => {
 const mget: RespHandler = (session, args) => {
   const keys = keysFor(session, args.slice(1));
   if (keys === null) return;
-  const slot = session.reserve(keys.length);
-  const version = session.protocolVersion;
-  const sink = new GatherReply(keys.length, true, (results) => {
-    if (anyFailed(results)) return session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
-    const items: RespValue[] = results.map((r) => (r.value === null ? resp.null : resp.bulk(r.value)));
-    session.complete(slot, encodeReply(resp.array(items), version));
-  });
+  const maxReplyBytes = connectionLimitsFor(session.context.config).maxOutputBytes;
+  const sink = new MgetReply(session, session.reserve(keys.length), keys.length, maxReplyBytes);
   for (let i = 0; i < keys.length; i++) session.router.get(keys[i]!, sink, i);
 };
 
@@ -474,7 +538,7 @@ const append: RespHandler = (session, args) => {
   if (!valueFits(session, key, value)) return session.replyError(RespErrors.STRING_TOO_LONG);
   const slot = session.reserve(3);
   const sink = new GatherReply(3, false, ([appended, added, after]) => {
-    if (anyFailed([appended!, added!, after!])) return session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
+    if (anyFailed([appended!, added!, after!])) return session.complete(slot, failureReply([appended!, added!, after!]));
     if (appended!.wrongType >= 0) return session.complete(slot, WRONGTYPE_REPLY);
     const stored = appended!.status === StoreStatus.Stored || added!.status === StoreStatus.Stored;
     if (stored) return session.complete(slot, integerReply(after!.valueLength));
@@ -529,7 +593,7 @@ const strlen: RespHandler = (session, args) => {
       if (reply.status === StoreStatus.Ok) session.complete(slot, integerReply(reply.valueLength));
       else if (reply.wrongType >= 0) session.complete(slot, WRONGTYPE_REPLY);
       else if (reply.status === StoreStatus.NotFound) session.complete(slot, integerReply(0));
-      else session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
+      else session.complete(slot, failedGetReply(reply.status));
     },
   }, 0);
 };
@@ -611,7 +675,7 @@ function countFound(session: RespSession, args: Buffer[], op: (s: RespSession) =
   if (keys === null) return;
   const slot = session.reserve(keys.length);
   const sink = new GatherReply(keys.length, false, (results) => {
-    if (anyFailed(results)) return session.complete(slot, errorReply(RespErrors.SHARD_FAILED));
+    if (anyFailed(results)) return session.complete(slot, failureReply(results));
     // A string get answers a Redis collection as missing (wrongType set): it exists all the same.
     session.complete(slot, integerReply(results.filter((r) => r.status === StoreStatus.Ok || r.wrongType >= 0).length));
   });

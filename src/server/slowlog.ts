@@ -11,7 +11,8 @@
  * comparison. The price is resolution: a command answered in the run it was
  * dispatched in counts as 0 µs (its own main-thread time is not measured; the
  * shard round trip and any queueing are), and commands of one run share its
- * start time.
+ * start time. The latency histograms (command-latency.ts) take the same
+ * durations from the same timer.
  *
  * May import protocol request types and node built-ins only; not sockets,
  * shards or the store.
@@ -168,6 +169,14 @@ export class SlowLog {
 export interface TimedSlot {
   timedCommand: unknown;
   dispatchedAt: number;
+  latencyLabel: number;
+}
+
+/** Where command durations go besides the slow log: one protocol's latency histogram (command-latency.ts). */
+export interface LatencyRecorder {
+  /** The histogram series of a lower-case command name (unknown names share one). */
+  labelOf(name: string): number;
+  record(label: number, durationMs: number): void;
 }
 
 /** What the reply queue calls (see CommandTimer). */
@@ -194,35 +203,42 @@ function firstLine(reply: Buffer | Buffer[] | null): string {
  * Times one connection's commands: the session calls `begin` when it
  * dispatches a command; the reply queue calls `attach` when the command
  * reserves its reply slot, `finished` when that slot completes, and
- * `answeredNow` when a reply needs no slot (written at once).
+ * `answeredNow` when a reply needs no slot (written at once). A command that
+ * never replies (text `noreply`) is neither logged nor recorded: there is no
+ * reply to time.
  */
 export class CommandTimer<Command> implements ReplyTiming {
   private command: Command | null = null;
   private startedAt = 0;
   private startEpoch = 0;
+  private latencyLabel = -1;
 
   constructor(
     private readonly log: SlowLog,
     private readonly describe: (command: Command) => Uint8Array[],
     private readonly client: SlowlogClient,
     private readonly trace: CommandTrace | null = null,
+    private readonly latency: LatencyRecorder | null = null,
   ) {}
 
-  begin(command: Command): void {
+  /** @param name the command's lower-case name, the latency histogram's label (absent = `other`) */
+  begin(command: Command, name = ''): void {
     if (this.trace !== null) this.trace('<', this.client.addr, this.describe(command).map(escapeArg).join(' '));
-    else if (this.log.thresholdUs < 0) {
+    else if (this.log.thresholdUs < 0 && this.latency === null) {
       this.command = null;
       return;
     }
     this.command = command;
     this.startedAt = turnClock();
     this.startEpoch = runEpoch;
+    this.latencyLabel = this.latency === null ? -1 : this.latency.labelOf(name);
   }
 
   attach(slot: TimedSlot): void {
     if (this.command === null) return;
     slot.timedCommand = this.command;
     slot.dispatchedAt = this.startedAt;
+    slot.latencyLabel = this.latencyLabel;
     this.command = null;
   }
 
@@ -233,6 +249,7 @@ export class CommandTimer<Command> implements ReplyTiming {
     // An immediate reply in a later run is not this command's (a pub/sub message after a noreply set).
     if (!runClockValid || this.startEpoch !== runEpoch) return;
     if (this.trace !== null) this.trace('>', this.client.addr, firstLine(reply));
+    if (this.latencyLabel >= 0) this.latency!.record(this.latencyLabel, 0);
     this.log.consider(0, () => this.describe(command), this.client);
   }
 
@@ -240,7 +257,9 @@ export class CommandTimer<Command> implements ReplyTiming {
     const command = slot.timedCommand as Command;
     slot.timedCommand = null;
     if (this.trace !== null) this.trace('>', this.client.addr, firstLine(reply));
-    this.log.consider(turnClock() - slot.dispatchedAt, () => this.describe(command), this.client);
+    const durationMs = turnClock() - slot.dispatchedAt;
+    if (slot.latencyLabel >= 0) this.latency!.record(slot.latencyLabel, durationMs);
+    this.log.consider(durationMs, () => this.describe(command), this.client);
   }
 }
 

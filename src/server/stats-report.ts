@@ -13,6 +13,7 @@ import { connectionErrors } from '../util/logger';
 import { connectionLimitStats } from './connection';
 import type { StatsEntries } from './server-context';
 import type { ServerStats } from './server-stats';
+import { CommandLatency, type LatencyProtocol } from './command-latency';
 import { CommandTimer, SlowLog, type CommandTrace, type ReplyTiming, type SlowlogClient } from './slowlog';
 
 export interface StatsSources {
@@ -186,6 +187,12 @@ export function settingsStats(src: StatsSources): StatsEntries {
     ['slowlog_max_len', src.observability?.slowlog.maxLen ?? c.slowlogMaxLen ?? DEFAULTS.slowlogMaxLen],
     ['hotkeys', c.hotKeys ?? DEFAULTS.hotKeys ? 'on' : 'off'],
     ['log_format', c.logFormat ?? DEFAULTS.logFormat],
+    // Hardening limits (names after the flags; proto_max_bulk_len as Redis's CONFIG name).
+    ['shard_timeout', c.shardTimeoutSeconds ?? DEFAULTS.shardTimeoutSeconds],
+    ['max_output_buffer', c.maxOutputBufferBytes ?? DEFAULTS.maxOutputBufferBytes],
+    ['max_keys_per_get', c.maxKeysPerGet ?? DEFAULTS.maxKeysPerGet],
+    ['proto_max_bulk_len', c.protoMaxBulkLen ?? c.maxItemSize + DEFAULTS.protoBulkLenMarginBytes],
+    ['max_multibulk_len', c.maxMultibulkLen ?? DEFAULTS.maxMultibulkLen],
   ];
 }
 
@@ -266,6 +273,8 @@ export class Observability {
   readonly hotKeysEnabled: boolean;
   /** -vv: where each command and reply line goes (null = not traced). */
   commandTrace: CommandTrace | null = null;
+  /** Command latency histograms for /metrics: kept only when there is an admin port to scrape them. */
+  readonly commandLatency: CommandLatency | null;
   private readonly delimiterByte: number;
 
   constructor(
@@ -276,6 +285,7 @@ export class Observability {
     this.detailEnabled = config.prefixDelimiter !== undefined;
     this.hotKeysEnabled = config.hotKeys ?? DEFAULTS.hotKeys;
     this.delimiterByte = (config.prefixDelimiter ?? DEFAULTS.prefixDelimiter).charCodeAt(0);
+    this.commandLatency = config.adminPort !== 0 ? new CommandLatency() : null;
   }
 
   /** Tells every shard the current switches (at start, and after `stats detail on|off`). */
@@ -343,19 +353,21 @@ export function renderPrefixDump(prefixes: PrefixCounts[]): Buffer {
 const OBSERVABILITY = new WeakMap<object, Observability>();
 
 /**
- * Gives a connection's reply queue a CommandTimer (slow log, -vv trace) when the
- * context has an Observability; the session calls `begin` on the returned timer
- * for each command it dispatches.
+ * Gives a connection's reply queue a CommandTimer (slow log, -vv trace, latency
+ * histograms) when the context has an Observability; the session calls `begin`
+ * on the returned timer for each command it dispatches.
  */
 export function startCommandTiming<Command>(
   queue: { commandTimer: ReplyTiming | null },
   context: object,
   describe: (command: Command) => Uint8Array[],
   client: SlowlogClient,
+  protocol: LatencyProtocol,
 ): CommandTimer<Command> | null {
   const observability = OBSERVABILITY.get(context);
   if (observability === undefined) return null;
-  const timer = new CommandTimer(observability.slowlog, describe, client, observability.commandTrace);
+  const latency = observability.commandLatency?.of(protocol) ?? null;
+  const timer = new CommandTimer(observability.slowlog, describe, client, observability.commandTrace, latency);
   queue.commandTimer = timer;
   return timer;
 }

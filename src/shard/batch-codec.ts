@@ -31,6 +31,8 @@ export function emptyItemOpArgs(): ItemOpArgs {
 }
 
 const INITIAL_CAPACITY = 64 * 1024;
+/** A buffer grown past this is dropped on reset, and grows straight to `largeCapacity` (when set). */
+const KEPT_CAPACITY = 4 * 1024 * 1024;
 
 function align8(n: number): number {
   return (n + 7) & ~7;
@@ -43,7 +45,15 @@ class GrowableBuffer {
   length = BATCH_HEADER_BYTES;
   count = 0;
 
-  constructor(capacity = INITIAL_CAPACITY) {
+  /**
+   * @param largeCapacity where a batch that outgrows KEPT_CAPACITY goes in one step (0 = keep
+   *   doubling): each doubling leaves the old buffer as garbage, which for a reply batch of tens of
+   *   megabytes doubles the worker's memory until a GC; zeroed pages cost nothing until written.
+   */
+  constructor(
+    capacity = INITIAL_CAPACITY,
+    private readonly largeCapacity = 0,
+  ) {
     this.bytes = new Uint8Array(capacity);
     this.view = new DataView(this.bytes.buffer);
   }
@@ -53,6 +63,7 @@ class GrowableBuffer {
     if (needed <= this.bytes.length) return;
     let capacity = this.bytes.length * 2;
     while (capacity < needed) capacity *= 2;
+    if (capacity > KEPT_CAPACITY && capacity < this.largeCapacity) capacity = this.largeCapacity;
     const bigger = new Uint8Array(capacity);
     bigger.set(this.bytes.subarray(0, this.length));
     this.bytes = bigger;
@@ -69,7 +80,7 @@ class GrowableBuffer {
     this.length = BATCH_HEADER_BYTES;
     this.count = 0;
     // Do not keep a huge buffer alive after one huge batch (e.g. a multi-get storm).
-    if (this.bytes.length > 4 * 1024 * 1024) {
+    if (this.bytes.length > KEPT_CAPACITY) {
       this.bytes = new Uint8Array(INITIAL_CAPACITY);
       this.view = new DataView(this.bytes.buffer);
     }
@@ -231,6 +242,11 @@ export class RequestBatchReader {
 /** Worker: appends one reply record per request record. */
 export class ReplyBatchWriter extends GrowableBuffer {
   private lastRecordAt = BATCH_HEADER_BYTES;
+
+  /** @param largeCapacity see GrowableBuffer (the executor passes its reply budget plus room for a few values). */
+  constructor(largeCapacity = 0) {
+    super(INITIAL_CAPACITY, largeCapacity);
+  }
 
   append(
     status: number,

@@ -6,7 +6,16 @@
 import { Store } from '../store/store';
 import { ExpireCondition, StoreMode, StoreStatus } from '../store/types';
 import type { ArithmeticParams, ItemDeleteParams, ItemReadParams, ItemWriteParams } from '../store/types';
-import { ItemInfoBit, ItemOption, OpCode, SHARD_FAILED_STATUS, WriteMode, type ShardCommandCounters } from './messages';
+import {
+  ItemInfoBit,
+  ItemOption,
+  OpCode,
+  REPLY_BATCH_VALUE_BUDGET,
+  REPLY_TOO_LARGE_STATUS,
+  SHARD_FAILED_STATUS,
+  WriteMode,
+  type ShardCommandCounters,
+} from './messages';
 import { emptyItemOpArgs, ReplyBatchWriter, RequestBatchReader } from './batch-codec';
 import { KeyspaceExecutor } from './execute-keyspace';
 import { emptyCommandCounters, type ShardStatsSnapshot } from './shard-stats';
@@ -68,7 +77,8 @@ const MAX_CLASSES = 64;
 
 export class ShardExecutor {
   readonly counters: ShardCommandCounters = emptyCommandCounters();
-  private readonly replies = new ReplyBatchWriter();
+  // Room for the budget plus a few values of the default -I, so a batch that passes the budget grows once.
+  private readonly replies = new ReplyBatchWriter(REPLY_BATCH_VALUE_BUDGET + 4 * 1024 * 1024);
   // Reused per item op: decoded args and the store's parameter objects.
   private readonly args = emptyItemOpArgs();
   private readonly readParams: ItemReadParams = {
@@ -195,7 +205,7 @@ export class ShardExecutor {
           counters.get_hits++;
           this.countInClass(GET_HITS);
         } else counters.get_misses++;
-        this.replyWithResult(status);
+        this.replyWithValue(status);
         return;
       }
       case OpCode.GetAndTouch: {
@@ -212,7 +222,8 @@ export class ShardExecutor {
           counters.get_misses++;
           counters.touch_misses++;
         }
-        this.replyWithResult(status);
+        // Touched even when the value is refused, as memcached's gat touches before it writes the response.
+        this.replyWithValue(status);
         return;
       }
       case OpCode.Set:
@@ -354,6 +365,11 @@ export class ShardExecutor {
       case OpCode.ItemRead: {
         const p = this.readParams;
         p.wantValue = (options & ItemOption.WantValue) !== 0;
+        if (p.wantValue && this.replyBudgetSpent()) {
+          // Refused before reading, so no win token or touch is handed out with a reply nobody gets.
+          this.replies.appendStatus(REPLY_TOO_LARGE_STATUS);
+          return;
+        }
         p.noBump = (options & ItemOption.NoBump) !== 0;
         p.touch = (options & ItemOption.Touch) !== 0;
         p.touchExpiresAtMs = op.expiresAtMs;
@@ -512,6 +528,17 @@ export class ShardExecutor {
       r.valueOffset,
       valueLength,
     );
+  }
+
+  /** Whether the reply batch already holds its budget (judged before adding, so one value always fits). */
+  private replyBudgetSpent(): boolean {
+    return this.replies.length >= REPLY_BATCH_VALUE_BUDGET;
+  }
+
+  /** A get hit's value, or REPLY_TOO_LARGE_STATUS once the batch's budget is spent. */
+  private replyWithValue(status: StoreStatus): void {
+    if (status === StoreStatus.Ok && this.replyBudgetSpent()) this.replies.appendStatus(REPLY_TOO_LARGE_STATUS);
+    else this.replyWithResult(status);
   }
 
   /** Replies with the store's result (value, flags, CAS) on Ok, the bare status otherwise. */

@@ -249,6 +249,22 @@ export const KEY_DUMP_HEADER_BYTES = 16;
 /** Status for an op the shard could not run (it died, or the op code is unknown). */
 export const SHARD_FAILED_STATUS = 255;
 
+/**
+ * Status for a value-carrying hit (Get, GetAndTouch, ItemRead with its value) refused because
+ * the reply batch already carries REPLY_BATCH_VALUE_BUDGET bytes: one `get k k k …` naming a
+ * large value must not make a shard build a reply of hundreds of megabytes. Sessions answer
+ * with their protocol's out-of-memory error and count `reply_too_large`.
+ */
+export const REPLY_TOO_LARGE_STATUS = 254;
+
+/**
+ * Bytes a reply batch may hold before further value-carrying hits get REPLY_TOO_LARGE_STATUS.
+ * Below the default output limit (64 MiB), so one batch never makes a reading client's
+ * gathered replies pass it; peak memory for a batch is about four times this (worker buffer,
+ * its posted copy, the main thread's multi-get arena and that arena's growth).
+ */
+export const REPLY_BATCH_VALUE_BUDGET = 32 * 1024 * 1024;
+
 /** What a worker is started with (structured-cloned as workerData). */
 export interface ShardWorkerData {
   /** SharedRing buffers: main → shard requests, shard → main replies. */

@@ -5,7 +5,12 @@
  * flight at once: we never wait for a reply before sending the next batch.
  * The transport underneath (a worker thread, or an in-process executor for
  * tests) is behind `ShardTransport`.
+ *
+ * Also counts, for /metrics, the ops in each batch and each batch's round
+ * trip (handed to the transport → its reply batch processed), into typed
+ * arrays: per batch, not per op.
  */
+import { BATCH_OPS_BOUNDS, BucketHistogram, LATENCY_BOUNDS_SECONDS, batchOpsBucket, latencyBucket } from '../util/bucket-histogram';
 import { RequestBatchWriter, ReplyBatchReader } from './batch-codec';
 import { SHARD_FAILED_STATUS, type ItemOpArgs } from './messages';
 
@@ -78,12 +83,52 @@ class PendingQueue {
   }
 }
 
+/**
+ * When each batch in flight was sent (performance.now() ms), oldest first: the
+ * shard answers every request batch with one reply batch, in order, so the
+ * head is the batch the next reply answers.
+ */
+class SendTimes {
+  private times = new Float64Array(64);
+  private head = 0;
+  private tail = 0;
+
+  push(ms: number): void {
+    if (this.tail === this.times.length) {
+      const live = this.times.subarray(this.head, this.tail);
+      const times = live.length < this.times.length / 2 ? this.times : new Float64Array(this.times.length * 2);
+      times.set(live);
+      this.times = times;
+      this.tail = live.length;
+      this.head = 0;
+    }
+    this.times[this.tail++] = ms;
+  }
+
+  /** The oldest send time, or -1 when none is recorded. */
+  shift(): number {
+    if (this.head === this.tail) return -1;
+    const ms = this.times[this.head++]!;
+    if (this.head === this.tail) this.head = this.tail = 0;
+    return ms;
+  }
+
+  clear(): void {
+    this.head = this.tail = 0;
+  }
+}
+
 export class ShardClient implements ShardTransportEvents {
   readonly batch = new RequestBatchWriter();
   private readonly pending = new PendingQueue();
   private readonly reader = new ReplyBatchReader();
   private transport: ShardTransport | null = null;
   restarts = 0;
+  /** Ops per request batch sent (sum = ops sent to this shard). */
+  readonly batchOps = new BucketHistogram(BATCH_OPS_BOUNDS);
+  /** Batch sent → its reply batch processed, in ms (exposed in seconds). */
+  readonly roundTrip = new BucketHistogram(LATENCY_BOUNDS_SECONDS);
+  private readonly sendTimes = new SendTimes();
 
   constructor(
     readonly index: number,
@@ -134,6 +179,10 @@ export class ShardClient implements ShardTransportEvents {
   /** Sends the batch built this turn, if any. */
   flush(): void {
     if (this.batch.isEmpty || this.transport === null) return;
+    const ops = this.batch.count;
+    this.batchOps.add(0, batchOpsBucket(ops), ops);
+    // A clock read per batch, not per op: batches are what cross the thread boundary.
+    this.sendTimes.push(performance.now());
     this.transport.send(this.batch.finish());
     this.batch.reset();
   }
@@ -147,6 +196,11 @@ export class ShardClient implements ShardTransportEvents {
       const sink = pending.shift();
       if (sink === undefined) break;
       this.deliver(sink, pending.lastTag, reader);
+    }
+    const sentAt = this.sendTimes.shift();
+    if (sentAt >= 0) {
+      const ms = performance.now() - sentAt;
+      this.roundTrip.add(0, latencyBucket(ms), ms);
     }
   }
 
@@ -164,6 +218,7 @@ export class ShardClient implements ShardTransportEvents {
     // Ops not yet sent would reach the replacement shard, but their replies would
     // interleave with failures of the lost ones; fail everything queued instead.
     this.batch.reset();
+    this.sendTimes.clear();
     this.failAllPending();
   }
 
@@ -185,6 +240,7 @@ export class ShardClient implements ShardTransportEvents {
     const transport = this.transport;
     this.transport = null;
     if (transport !== null) await transport.close();
+    this.sendTimes.clear();
     this.failAllPending();
   }
 }

@@ -42,7 +42,7 @@ describe('OPTIONS', () => {
     const withShort = OPTION_NAMES.filter((name) => (OPTIONS[name] as OptionSpec).short !== undefined);
     expect(Object.fromEntries(withShort.map((name) => [name, (OPTIONS[name] as OptionSpec).short]))).toEqual(expected);
     // Options of our own (no memcached letter) have long names only.
-    expect(OPTION_NAMES.filter((name) => !withShort.includes(name))).toEqual(['idle-timeout', 'shutdown-timeout', 'redis-port', 'admin-port', 'tls-port', 'tls-redis-port', 'tls-cert', 'tls-key', 'tls-ca', 'cluster-nodes', 'cluster-file', 'cluster-dns', 'cluster-dns-interval', 'redis-cluster', 'slowlog-threshold-us', 'slowlog-max-len', 'hotkeys', 'log-format', 'requirepass', 'acl-file', 'unsafe-no-auth']);
+    expect(OPTION_NAMES.filter((name) => !withShort.includes(name))).toEqual(['idle-timeout', 'shutdown-timeout', 'redis-port', 'admin-port', 'tls-port', 'tls-redis-port', 'tls-cert', 'tls-key', 'tls-ca', 'cluster-nodes', 'cluster-file', 'cluster-dns', 'cluster-dns-interval', 'redis-cluster', 'slowlog-threshold-us', 'slowlog-max-len', 'hotkeys', 'log-format', 'requirepass', 'acl-file', 'unsafe-no-auth', 'shard-timeout', 'max-output-buffer', 'max-keys-per-get', 'proto-max-bulk-len', 'max-multibulk-len']);
   });
 });
 
