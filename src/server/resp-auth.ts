@@ -19,10 +19,10 @@ import {
   arityAccepts,
   findCommand,
   findSubcommand,
-  keyArguments,
   RESP_COMMANDS,
   type RespCommandSpec,
 } from '../protocol/resp/command-table';
+import { commandHasKeys, commandKeys } from '../protocol/resp/command-keys';
 import { RespErrors, wrongArityError } from '../protocol/resp/errors';
 import { globMatchBytes } from '../protocol/resp/glob';
 import { OK_REPLY, resp, type RespValue } from '../protocol/resp/reply-encoder';
@@ -121,8 +121,8 @@ function denial(user: AclUser, spec: RespCommandSpec, args: readonly Buffer[]): 
   if (user.unrestricted) return null;
   // Redis lets every user run the no_auth commands (AUTH, HELLO, QUIT, RESET), whatever its rules say.
   if (!user.mayRun(spec.name) && !spec.flags.includes('no_auth')) return { kind: 'command' };
-  if (spec.firstKey !== 0) {
-    for (const key of keyArguments(spec, args)) if (!user.mayAccessKey(key, globMatchBytes)) return { kind: 'key', key };
+  if (commandHasKeys(spec)) {
+    for (const key of commandKeys(spec, args)) if (!user.mayAccessKey(key, globMatchBytes)) return { kind: 'key', key };
   }
   const channels = CHANNEL_COMMANDS.get(spec.name);
   if (channels !== undefined) {

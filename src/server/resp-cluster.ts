@@ -31,9 +31,11 @@ import {
   topology,
   type TopologyNode,
 } from '../cluster/redis-topology';
-import { keyArguments, type RespCommandSpec } from '../protocol/resp/command-table';
+import { commandKeys } from '../protocol/resp/command-keys';
+import type { RespCommandSpec } from '../protocol/resp/command-table';
 import { OK_REPLY, resp, type RespValue } from '../protocol/resp/reply-encoder';
 import type { RespHandler } from './resp-session';
+import { SLOT_KEYS_HANDLERS } from './resp-slot-keys';
 import type { ServerContext } from './server-context';
 
 export const CROSSSLOT_ERROR = "CROSSSLOT Keys in request don't hash to the same slot";
@@ -82,7 +84,7 @@ export function clusterView(context: ServerContext): ClusterView {
 
 /** The slot of a command's keys, CROSSSLOT when they span slots, null when it has no key. */
 export function commandSlot(spec: RespCommandSpec, args: readonly Buffer[]): number | 'crossslot' | null {
-  const keys = keyArguments(spec, args);
+  const keys = commandKeys(spec, args);
   if (keys.length === 0) return null;
   const slot = keySlot(keys[0]!);
   for (let i = 1; i < keys.length; i++) if (keySlot(keys[i]!) !== slot) return 'crossslot';
@@ -151,4 +153,5 @@ export const CLUSTER_HANDLERS: Record<string, RespHandler> = {
   },
   'cluster|keyslot': (session, args) => session.replyValue(resp.integer(keySlot(args[2]!))),
   'cluster|myid': (session) => session.replyValue(resp.bulk(clusterView(session.context).selfId)),
+  ...SLOT_KEYS_HANDLERS,
 };

@@ -17,11 +17,12 @@ import {
   aclCategories,
   arityAccepts,
   findCommand,
-  keyArguments,
   findSubcommand,
   RESP_COMMANDS,
   type RespCommandSpec,
 } from '../protocol/resp/command-table';
+import { COUNTED_KEY_COMMANDS, commandHasKeys, commandKeys } from '../protocol/resp/command-keys';
+import { INT32_MAX, INT32_MIN, INT64_MAX, integerRule, memoryRule, type ValueRule } from './resp-config-values';
 import {
   configSetFailedError,
   configSetUnknownError,
@@ -320,22 +321,28 @@ const clientKill: RespHandler = (session, args) => {
 
 // ---- COMMAND ----
 
+/** One key spec: its flags, an index to begin at, and how keys are found from there. */
+function keySpec(flags: readonly string[], index: number, findType: 'range' | 'keynum', find: [string, number][]): RespValue {
+  return resp.record([
+    ['flags', resp.set(flags.map((f) => resp.simple(f)))],
+    ['begin_search', resp.record([['type', resp.bulk('index')], ['spec', resp.record([['index', resp.integer(index)]])]])],
+    ['find_keys', resp.record([['type', resp.bulk(findType)], ['spec', resp.record(find.map(([k, v]) => [k, resp.integer(v)]))]])],
+  ]);
+}
+
 function keySpecs(spec: RespCommandSpec): RespValue {
+  const counted = COUNTED_KEY_COMMANDS.get(spec.name);
+  if (counted !== undefined) {
+    // Redis's specs for a key count: the destination (a range of one), then the count's keys.
+    const keyCount = keySpec(counted.sourceFlags, counted.countAt, 'keynum', [['keynumidx', 0], ['firstkey', 1], ['keystep', 1]]);
+    if (!counted.destination) return resp.array([keyCount]);
+    return resp.array([keySpec(['OW', 'update'], 1, 'range', [['lastkey', 0], ['keystep', 1], ['limit', 0]]), keyCount]);
+  }
   if (spec.firstKey === 0) return resp.array([]);
   const write = spec.flags.includes('write');
   const lastKey = spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey;
   return resp.array([
-    resp.record([
-      ['flags', resp.set([resp.simple(write ? 'RW' : 'RO'), resp.simple(write ? 'update' : 'access')])],
-      ['begin_search', resp.record([['type', resp.bulk('index')], ['spec', resp.record([['index', resp.integer(spec.firstKey)]])]])],
-      [
-        'find_keys',
-        resp.record([
-          ['type', resp.bulk('range')],
-          ['spec', resp.record([['lastkey', resp.integer(lastKey)], ['keystep', resp.integer(spec.keyStep)], ['limit', resp.integer(0)]])],
-        ]),
-      ],
-    ]),
+    keySpec(write ? ['RW', 'update'] : ['RO', 'access'], spec.firstKey, 'range', [['lastkey', lastKey], ['keystep', spec.keyStep], ['limit', 0]]),
   ]);
 }
 
@@ -389,13 +396,22 @@ const commandInfoHandler: RespHandler = (session, args) => {
   session.replyValue(resp.array(items));
 };
 
+/** Redis's lookupCommand on a command line: a container with a second argument means its subcommand. */
+function commandOfLine(commandLine: readonly Buffer[]): RespCommandSpec | undefined {
+  const spec = findCommand(commandLine[0]!.toString('latin1'));
+  if (spec?.subcommands === undefined || commandLine.length === 1) return spec;
+  return findSubcommand(spec, commandLine[1]!.toString('latin1'));
+}
+
+/** Redis's checks in its order: known command, one that has keys, arity, then keys it can find. */
 const commandGetkeys: RespHandler = (session, args) => {
   const commandLine = args.slice(2);
-  const spec = findCommand(commandLine[0]!.toString('latin1'));
+  const spec = commandOfLine(commandLine);
   if (spec === undefined) return session.replyError('ERR Invalid command specified');
+  if (!commandHasKeys(spec)) return session.replyError('ERR The command has no key arguments');
   if (!arityAccepts(spec.arity, commandLine.length)) return session.replyError('ERR Invalid number of arguments specified for command');
-  const keys = keyArguments(spec, commandLine);
-  if (keys.length === 0) return session.replyError('ERR The command has no key arguments');
+  const keys = commandKeys(spec, commandLine);
+  if (keys.length === 0) return session.replyError('ERR Invalid arguments specified for command');
   session.replyValue(resp.array(keys.map((k) => resp.bulk(k))));
 };
 
@@ -619,6 +635,19 @@ interface ConfigParameter {
   apply?: (session: RespSession, value: string) => void;
   /** The value lives outside configOverrides (the daemon's own state): CONFIG GET always asks `initial`. */
   shared?: boolean;
+  /** Another name of `aliasOf` (Redis 7's ziplist names of the listpack thresholds): one value, set through either. */
+  aliasOf?: string;
+}
+
+/** Where a parameter's CONFIG SET value is kept: an alias shares its parameter's. */
+function overrideName(name: string, parameter: ConfigParameter): string {
+  return parameter.aliasOf ?? name;
+}
+
+/** A numeric parameter with Redis's bounds, error texts and units (resp-config-values.ts), default `initial`. */
+function numeric(initial: string, rule: ValueRule, aliasOf?: string): ConfigParameter {
+  const parameter: ConfigParameter = { initial: constant(initial), check: (v) => rule.check(v), normalize: (v) => rule.normalize(v) };
+  return aliasOf === undefined ? parameter : { ...parameter, aliasOf };
 }
 
 const DEFAULT_OUTPUT_BUFFER_LIMITS = 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60';
@@ -705,20 +734,21 @@ const CONFIG_PARAMETERS: ReadonlyMap<string, ConfigParameter> = new Map<string, 
   ['maxclients', { initial: (s) => String(s.context.config.connLimit), check: IMMUTABLE }],
   ['timeout', { initial: constant('0'), check: integerCheck }],
   ['proto-max-bulk-len', { initial: (s) => String(s.context.config.maxItemSize), check: IMMUTABLE }],
-  ['list-max-listpack-size', { initial: constant('-2'), check: integerCheck }],
-  ['list-max-ziplist-size', { initial: constant('-2'), check: integerCheck }],
-  ['list-compress-depth', { initial: constant('0'), check: integerCheck }],
-  ['hash-max-listpack-entries', { initial: constant('512'), check: integerCheck }],
-  ['hash-max-ziplist-entries', { initial: constant('512'), check: integerCheck }],
-  ['hash-max-listpack-value', { initial: constant('64'), check: integerCheck }],
-  ['hash-max-ziplist-value', { initial: constant('64'), check: integerCheck }],
-  ['set-max-intset-entries', { initial: constant('512'), check: integerCheck }],
-  ['set-max-listpack-entries', { initial: constant('128'), check: integerCheck }],
-  ['set-max-listpack-value', { initial: constant('64'), check: integerCheck }],
-  ['zset-max-listpack-entries', { initial: constant('128'), check: integerCheck }],
-  ['zset-max-ziplist-entries', { initial: constant('128'), check: integerCheck }],
-  ['zset-max-listpack-value', { initial: constant('64'), check: integerCheck }],
-  ['zset-max-ziplist-value', { initial: constant('64'), check: integerCheck }],
+  // Redis 7.2's encoding thresholds (config.c): bounds, memory units and the ziplist aliases as there.
+  ['list-max-listpack-size', numeric('-2', integerRule(INT32_MIN, INT32_MAX))],
+  ['list-max-ziplist-size', numeric('-2', integerRule(INT32_MIN, INT32_MAX), 'list-max-listpack-size')],
+  ['list-compress-depth', numeric('0', integerRule(0n, INT32_MAX))],
+  ['hash-max-listpack-entries', numeric('512', integerRule(0n, INT64_MAX))],
+  ['hash-max-ziplist-entries', numeric('512', integerRule(0n, INT64_MAX), 'hash-max-listpack-entries')],
+  ['hash-max-listpack-value', numeric('64', memoryRule(0n, INT64_MAX))],
+  ['hash-max-ziplist-value', numeric('64', memoryRule(0n, INT64_MAX), 'hash-max-listpack-value')],
+  ['set-max-intset-entries', numeric('512', integerRule(0n, INT64_MAX))],
+  ['set-max-listpack-entries', numeric('128', integerRule(0n, INT64_MAX))],
+  ['set-max-listpack-value', numeric('64', memoryRule(0n, INT64_MAX))],
+  ['zset-max-listpack-entries', numeric('128', integerRule(0n, INT64_MAX))],
+  ['zset-max-ziplist-entries', numeric('128', integerRule(0n, INT64_MAX), 'zset-max-listpack-entries')],
+  ['zset-max-listpack-value', numeric('64', memoryRule(0n, INT64_MAX))],
+  ['zset-max-ziplist-value', numeric('64', memoryRule(0n, INT64_MAX), 'zset-max-listpack-value')],
   // The daemon's slow log (shared by every connection and both ports): set once for all, as in Redis.
   [
     'slowlog-log-slower-than',
@@ -746,13 +776,29 @@ const CONFIG_PARAMETERS: ReadonlyMap<string, ConfigParameter> = new Map<string, 
   ],
 ]);
 
+/**
+ * Redis's configGetCommand: a name without `*?[` is looked up in any case and
+ * reported as the client typed it; a pattern matches in any case. A name is
+ * reported once.
+ */
 const configGet: RespHandler = (session, args) => {
   const patterns = args.slice(2).map((a) => a.toString('latin1'));
+  const matches = new Map<string, ConfigParameter>();
+  for (const pattern of patterns) {
+    if (!/[*?[]/.test(pattern)) {
+      const parameter = CONFIG_PARAMETERS.get(pattern.toLowerCase());
+      if (parameter !== undefined && !matches.has(pattern)) matches.set(pattern, parameter);
+      continue;
+    }
+    for (const [name, parameter] of CONFIG_PARAMETERS) {
+      if (!matches.has(name) && globMatches(pattern, name)) matches.set(name, parameter);
+    }
+  }
   const entries: (readonly [RespValue, RespValue])[] = [];
-  for (const [name, parameter] of CONFIG_PARAMETERS) {
-    if (!patterns.some((p) => globMatches(p, name))) continue;
-    const value = (parameter.shared === true ? undefined : session.state.configOverrides.get(name)) ?? parameter.initial(session);
-    entries.push([resp.bulk(name), resp.bulk(value)]);
+  for (const [reportedName, parameter] of matches) {
+    const name = reportedName.toLowerCase();
+    const value = (parameter.shared === true ? undefined : session.state.configOverrides.get(overrideName(name, parameter))) ?? parameter.initial(session);
+    entries.push([resp.bulk(reportedName), resp.bulk(value)]);
   }
   session.replyValue(resp.map(entries));
 };
@@ -769,12 +815,13 @@ const configSet: RespHandler = (session, args) => {
     const value = args[i + 1]!.toString('latin1');
     const problem = parameter.check(value);
     if (problem !== null) return session.replyError(configSetFailedError(name, problem));
-    const current = session.state.configOverrides.get(name) ?? parameter.initial(session);
+    const current = session.state.configOverrides.get(overrideName(name, parameter)) ?? parameter.initial(session);
     accepted.set(name, parameter.normalize?.(value, current) ?? value);
   }
   for (const [name, value] of accepted) {
-    if (CONFIG_PARAMETERS.get(name)!.shared !== true) session.state.configOverrides.set(name, value);
-    CONFIG_PARAMETERS.get(name)!.apply?.(session, value);
+    const parameter = CONFIG_PARAMETERS.get(name)!;
+    if (parameter.shared !== true) session.state.configOverrides.set(overrideName(name, parameter), value);
+    parameter.apply?.(session, value);
   }
   session.reply(OK_REPLY);
 };

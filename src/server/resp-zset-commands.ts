@@ -13,8 +13,12 @@
  * `__zcheck` of the arguments, then compute in a second op that is handed the
  * values it needs and touches no key. ZUNIONSTORE / ZINTERSTORE / ZDIFFSTORE and
  * ZRANGESTORE read and then write under the exclusive gate
- * (`readThenWrite`). Plain sets as inputs of ZUNION & co. are refused with
- * WRONGTYPE (Redis reads them as scores of 1).
+ * (`readThenWrite`). A plain set is a valid source, read as members of score 1
+ * as Redis reads it: each source is read both ways in the same turn
+ * (`__zraw` and `smembers`), the read matching its type answers (the other
+ * says WRONGTYPE), and a set's members travel to the combining op as
+ * arguments (zset.ts's `set <i> <n> <member>...` prefix). Errors
+ * come in Redis's order: numkeys (no key is read then), WRONGTYPE, options.
  *
  * May import `src/protocol/resp`, the router and `src/server`; not sockets,
  * shards or the store.
@@ -108,9 +112,42 @@ function firstError(replies: readonly TypedReply[]): TypedReply | null {
   return replies.find((r) => r.kind === 'error') ?? null;
 }
 
-/** A source's encoded value from its `__zraw` reply: empty bytes for a missing key. */
-function rawValue(reply: TypedReply): Uint8Array {
-  return reply.kind === 'bulk' ? reply.value : new Uint8Array(0);
+/** Each source read as a sorted set and as a plain set, in one turn: only the read matching its type finds it. */
+function sourceReads(keys: readonly Buffer[]): TypedOp[] {
+  return keys.flatMap((key): TypedOp[] => [
+    { key, name: '__zraw', args: [], write: false },
+    { key, name: 'smembers', args: [], write: false },
+  ]);
+}
+
+const EMPTY = new Uint8Array(0);
+const SET_PREFIX = Buffer.from('set');
+
+/**
+ * What the combining op needs from the paired reads: `prefix`, every plain
+ * set as `set <i> <n> <member>...`, and one value per source (a sorted set's
+ * encoding; empty for a missing key or a plain set). Or the error of the
+ * first source that is neither type (WRONGTYPE).
+ */
+function sourceArgs(pairs: readonly TypedReply[]): { prefix: Uint8Array[]; values: Uint8Array[] } | TypedReply {
+  const prefix: Uint8Array[] = [];
+  const values: Uint8Array[] = [];
+  for (let i = 0; i < pairs.length; i += 2) {
+    const asZset = pairs[i]!;
+    const asSet = pairs[i + 1]!;
+    if (asZset.kind === 'bulk') {
+      values.push(asZset.value);
+      continue;
+    }
+    if (asZset.kind === 'error' && asSet.kind === 'error') return asZset;
+    values.push(EMPTY);
+    // A missing key reads as an empty set: nothing to add.
+    if ((asSet.kind === 'set' || asSet.kind === 'array') && asSet.items.length > 0) {
+      prefix.push(SET_PREFIX, Buffer.from(String(i / 2)), Buffer.from(String(asSet.items.length)));
+      for (const item of asSet.items) if (item.kind === 'bulk') prefix.push(item.value);
+    }
+  }
+  return { prefix, values };
 }
 
 /** ZUNION / ZINTER / ZDIFF / ZINTERCARD: `name numkeys key... [options]`. */
@@ -125,12 +162,13 @@ function combineRead(name: string): RespHandler {
     const slot = session.reserve();
     const clientArgs = args.slice(1);
     const check: TypedOp = { key: routing, name: '__zcheck', args: [Buffer.from(name), ...clientArgs], write: false };
-    const reads: TypedOp[] = keys.map((key) => ({ key, name: '__zraw', args: [], write: false }));
-    submitGroup(session, [check, ...reads], (replies) => {
-      const failed = firstError(replies);
+    submitGroup(session, [check, ...sourceReads(keys)], (replies) => {
+      const sources = sourceArgs(replies.slice(1));
+      if ('kind' in sources) return session.complete(slot, renderTypedReply(sources, version));
+      const failed = firstError(replies.slice(0, 1));
       if (failed !== null) return session.complete(slot, renderTypedReply(failed, version));
-      const values = replies.slice(1).map(rawValue);
-      submitTyped(session, routing, '__zcombine', [Buffer.from(name), ...clientArgs, ...values], false, (reply) => {
+      const combineArgs = [...sources.prefix, Buffer.from(name), ...clientArgs, ...sources.values];
+      submitTyped(session, routing, '__zcombine', combineArgs, false, (reply) => {
         session.complete(slot, renderTypedReply(shapeForProtocol(reply, version, true), version));
       });
     });
@@ -147,13 +185,14 @@ function combineStore(name: string): RespHandler {
     if (keys === null) return;
     const clientArgs = args.slice(2);
     const check: TypedOp = { key: destination, name: '__zcheck', args: [Buffer.from(name), ...clientArgs], write: false };
-    const reads: TypedOp[] = keys.map((key) => ({ key, name: '__zraw', args: [], write: false }));
-    readThenWrite(session, [check, ...reads], (replies) => {
-      const failed = firstError(replies);
+    readThenWrite(session, [check, ...sourceReads(keys)], (replies) => {
+      const sources = sourceArgs(replies.slice(1));
+      if ('kind' in sources) return sources;
+      const failed = firstError(replies.slice(0, 1));
       if (failed !== null) return failed;
-      const values = replies.slice(1).map(rawValue);
+      const storeArgs = [...sources.prefix, Buffer.from(name), ...clientArgs, ...sources.values];
       return {
-        writes: [{ key: destination, name: '__zstore', args: [Buffer.from(name), ...clientArgs, ...values], write: true }],
+        writes: [{ key: destination, name: '__zstore', args: storeArgs, write: true }],
         reply: (writeReplies) => writeReplies[0]!,
       };
     });

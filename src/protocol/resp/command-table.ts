@@ -122,6 +122,9 @@ export const RESP_COMMANDS: readonly RespCommandSpec[] = [
     command('cluster|info', 2, LOADING_STALE, NO_KEYS, 'cluster', '3.0.0', 'Returns information about the state of a node.'),
     command('cluster|keyslot', 3, LOADING_STALE, NO_KEYS, 'cluster', '3.0.0', 'Returns the hash slot for a key.'),
     command('cluster|myid', 2, LOADING_STALE, NO_KEYS, 'cluster', '3.0.0', 'Returns the ID of a node.'),
+    // Walks the database (resp-slot-keys.ts): Redis keeps a slot index, we do not.
+    command('cluster|countkeysinslot', 3, ['stale'], NO_KEYS, 'cluster', '3.0.0', 'Returns the number of keys in a hash slot.'),
+    command('cluster|getkeysinslot', 4, ['stale'], NO_KEYS, 'cluster', '3.0.0', 'Returns the key names in a hash slot.'),
   ]),
 
   // Pub/Sub (main thread only; nothing is stored)

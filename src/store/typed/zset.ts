@@ -22,11 +22,16 @@
  * - `__zrangeraw <ZRANGESTORE options>`: ZRANGESTORE's selection from this key,
  *   as an encoded value (bulk; an empty set is encoded with count 0).
  * - `__zcheck <command> <numkeys> <key>... [options]`: OK or the error Redis gives
- *   those arguments of ZUNION / ZINTERSTORE / ... (sent with the reads, so option
- *   errors win over WRONGTYPE, as in Redis); any key type.
- * - `__zcombine <command> <numkeys> <key>... [options] <value>...`: ZUNION /
- *   ZINTER / ZDIFF / ZINTERCARD over the given values (one per key, an empty
- *   argument for a missing key); ignores the key it runs on.
+ *   those arguments of ZUNION / ZINTERSTORE / ... (sent with the reads; the
+ *   session puts a source's WRONGTYPE before an option error, since Redis reads
+ *   the keys before it parses the options); any key type.
+ * - `__zcombine [set <i> <n> <member>...]... <command> <numkeys> <key>...
+ *   [options] <value>...`: ZUNION / ZINTER / ZDIFF / ZINTERCARD over the given
+ *   values (one per key, an empty argument for a missing key); ignores the key
+ *   it runs on. A plain set among the sources (Redis reads its members with
+ *   score 1) comes first as `set <i> <n>` and its n members (as SMEMBERS gave
+ *   them), its value being empty: the session reads each source with both
+ *   `__zraw` and `smembers`, and only the one matching its type answers.
  * - `__zstore <same arguments as __zcombine>` or `__zstore value <encoded>`:
  *   replaces this key, whatever its type, with the result (deleting it when
  *   empty; no TTL, as Redis's *STORE commands) and replies with its size.
@@ -856,7 +861,10 @@ function weighted(score: number, weight: number): number {
 
 /** The combined set of `sources` (null = missing key). For diff, weights are ignored (as in Redis). */
 export function combine(operation: CombineOperation, kind: Aggregate, weights: readonly number[], sources: readonly (Uint8Array | null)[]): Zset {
-  const sets = sources.map((s) => decodeZset(s));
+  return combineDecoded(operation, kind, weights, sources.map((s) => decodeZset(s)));
+}
+
+function combineDecoded(operation: CombineOperation, kind: Aggregate, weights: readonly number[], sets: readonly Zset[]): Zset {
   const result = new Map<string, { member: Uint8Array; score: number }>();
   if (operation === 'union') {
     sets.forEach((set, s) => {
@@ -979,18 +987,33 @@ export function parseCombineRequest(commandName: string, args: Args): CombineReq
 }
 
 /**
- * The internal form `<command> <numkeys> <key>... [options] <value>...`: the
- * client's arguments from numkeys on, then one encoded value per key (an empty
- * argument for a missing key).
+ * The internal form `[set <i> <n> <member>...]... <command> <numkeys> <key>...
+ * [options] <value>...`: plain-set sources by key index with their members,
+ * then the client's arguments from numkeys on, then one encoded value per key
+ * (an empty argument for a missing key or a plain set).
  */
-function parseInternalCombine(args: Args): { request: CombineRequest; sources: (Uint8Array | null)[] } | string {
-  if (args.length < 2) return ERR_SYNTAX;
-  const numKeys = parseInt64(args[1]!);
-  if (numKeys === null || numKeys < 1n || numKeys > BigInt(args.length)) return ERR_SYNTAX;
+function parseInternalCombine(args: Args): { request: CombineRequest; sources: Zset[] } | string {
+  const plainSets = new Map<number, Zset>();
+  let at = 0;
+  while (at + 2 < args.length && isKeyword(args[at]!, 'set')) {
+    const index = parseInt64(args[at + 1]!);
+    const count = parseInt64(args[at + 2]!);
+    if (index === null || count === null || index < 0n || count < 0n || count > BigInt(args.length - at - 3)) return ERR_SYNTAX;
+    // Every member scores 1, so Redis's order is the members' byte order.
+    const members = args.slice(at + 3, at + 3 + Number(count)).sort(compareBytes);
+    plainSets.set(Number(index), { members, scores: members.map(() => 1) });
+    at += 3 + Number(count);
+  }
+  const rest = args.slice(at);
+  if (rest.length < 2) return ERR_SYNTAX;
+  const numKeys = parseInt64(rest[1]!);
+  if (numKeys === null || numKeys < 1n || numKeys > BigInt(rest.length)) return ERR_SYNTAX;
   const n = Number(numKeys);
-  const request = parseCombineRequest(memberId(args[0]!), args.slice(1, args.length - n));
+  const request = parseCombineRequest(memberId(rest[0]!), rest.slice(1, rest.length - n));
   if (typeof request === 'string') return request;
-  return { request, sources: args.slice(args.length - n).map((v) => (v.length === 0 ? null : v)) };
+  const values = rest.slice(rest.length - n);
+  const sources = values.map((v, i) => plainSets.get(i) ?? decodeZset(v.length === 0 ? null : v));
+  return { request, sources };
 }
 
 /** `__zcheck <command> <numkeys> ...`: OK, or the error the client's arguments deserve (before any key is read). */
@@ -1004,7 +1027,7 @@ function combineCommand(_current: Uint8Array | null, args: Args): TypedCommandRe
   const parsed = parseInternalCombine(args);
   if (typeof parsed === 'string') return error(parsed);
   const { request, sources } = parsed;
-  const result = combine(request.operation, request.aggregate, request.weights, sources);
+  const result = combineDecoded(request.operation, request.aggregate, request.weights, sources);
   if (request.operation === 'intercard') {
     const size = result.members.length;
     return unchanged(integer(request.limit > 0 ? Math.min(request.limit, size) : size));
@@ -1021,7 +1044,7 @@ function storeCommand(_current: Uint8Array | null, args: Args): TypedCommandResu
   } else {
     const parsed = parseInternalCombine(args);
     if (typeof parsed === 'string') return error(parsed);
-    result = combine(parsed.request.operation, parsed.request.aggregate, parsed.request.weights, parsed.sources);
+    result = combineDecoded(parsed.request.operation, parsed.request.aggregate, parsed.request.weights, parsed.sources);
   }
   // A *STORE destination is overwritten whatever its type, and loses its TTL.
   return { reply: integer(result.members.length), next: stored(result), nextItemType: ITEM_TYPE_ZSET, nextExpiresAtMs: 0 };

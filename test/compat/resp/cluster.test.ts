@@ -277,9 +277,7 @@ describe('three --redis-cluster daemons sharing a --cluster-file', () => {
         expect(node[0]!.slice(0, 4)).toEqual(['id', slots[1]![2][2], 'port', sorted[1]!.redisPort]);
         expect(await redis.cluster('KEYSLOT', '{user1000}.following')).toBe(await redis.cluster('KEYSLOT', 'user1000'));
         expect(await redis.cluster('KEYSLOT', 'foo')).toBe(12182);
-        await expect(redis.cluster('COUNTKEYSINSLOT', '1')).rejects.toThrow(
-          "ERR unknown subcommand 'COUNTKEYSINSLOT'. Try CLUSTER HELP.",
-        );
+        expect(typeof (await redis.cluster('COUNTKEYSINSLOT', '1'))).toBe('number');
       } finally {
         redis.disconnect();
       }
@@ -441,9 +439,6 @@ describe('reply shapes against redis-server --cluster-enabled yes', () => {
       const names = (text: string): string[] =>
         command.endsWith('INFO') ? [...text.matchAll(/([a-z_]+):/g)].map((m) => m[1]!) : [String(text.split(' ').length)];
       expect(names(ours)).toEqual(names(theirs));
-    } else if (command === 'CLUSTER COUNTKEYSINSLOT 1') {
-      expect(ours).toMatch(/^-ERR unknown subcommand 'COUNTKEYSINSLOT'/); // not implemented (Redis counts keys)
-      expect(theirs).toBe(':0\r\n');
     } else {
       expect(shape(ours)).toBe(shape(theirs));
     }
