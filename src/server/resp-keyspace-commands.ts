@@ -48,6 +48,7 @@ import { ITEM_TYPE_HASH, ITEM_TYPE_LIST, ITEM_TYPE_SET, ITEM_TYPE_STRING, ITEM_T
 import { exceedsMemcachedItemSize } from './memcache-text-session';
 import { DATABASE_COUNT, MAX_REDIS_KEY_LENGTH, storedKey } from './resp-keyspace';
 import type { RespHandler, RespSession } from './resp-session';
+import { writeError } from './resp-string-commands';
 
 const SHARD_FAILED_STATUS = 255;
 const NEVER = 0;
@@ -108,21 +109,6 @@ export function decodeScanCursor(cursor: bigint, shardCount: number): { shard: n
 
 function shardFailed(reply: ShardReply): boolean {
   return reply.status === SHARD_FAILED_STATUS;
-}
-
-/** The error for a refused write of a moved item, or null when it was stored or refused by NX. */
-function restoreError(status: number): string | null {
-  switch (status) {
-    case StoreStatus.Stored:
-    case StoreStatus.NotStored:
-      return null;
-    case StoreStatus.TooLarge:
-      return RespErrors.STRING_TOO_LONG;
-    case StoreStatus.NoMemory:
-      return RespErrors.OOM;
-    default:
-      return RespErrors.SHARD_FAILED;
-  }
 }
 
 /** The key as stored, or null after replying that it is too long for the store. */
@@ -358,7 +344,7 @@ function transfer(session: RespSession, t: Transfer, replies: TransferReplies): 
     if (status === StoreStatus.NotFound) return session.complete(slot, replies.missing);
     if (status === StoreStatus.Stored) return session.complete(slot, replies.stored);
     if (status === StoreStatus.NotStored) return session.complete(slot, replies.refused);
-    session.complete(slot, errorReply(restoreError(status) ?? RespErrors.SHARD_FAILED));
+    session.complete(slot, errorReply(writeError(status) ?? RespErrors.SHARD_FAILED));
   };
   if (router.shardIndexFor(t.source) === router.shardIndexFor(t.target)) {
     router.copyKey(t.source, t.target, t.onlyIfMissing, t.removeSource, { onShardReply: (_tag, reply) => answer(reply.status) }, 0);
@@ -484,7 +470,7 @@ const msetnx: RespHandler = (session, args) => {
       let error: string | null = null;
       const written: ReplySink = {
         onShardReply: (_t, w) => {
-          const e = w.status === StoreStatus.Stored ? null : (restoreError(w.status) ?? RespErrors.SHARD_FAILED);
+          const e = w.status === StoreStatus.Stored ? null : (writeError(w.status) ?? RespErrors.SHARD_FAILED);
           if (error === null) error = e;
           if (--writes === 0) session.complete(slot, error === null ? ONE_REPLY : errorReply(error));
         },

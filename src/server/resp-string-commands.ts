@@ -183,8 +183,8 @@ function failureReply(results: OpResult[]): Buffer {
   return results.some((r) => r.status === SHARD_FAILED_STATUS) ? errorReply(RespErrors.SHARD_FAILED) : replyTooLarge();
 }
 
-/** The error for a refused write, or null when the write was stored (or refused by NX/XX). */
-function writeError(status: number): string | null {
+/** The error for a refused write, or null when the write was stored (or refused by NX/XX). Also used by the keyspace commands' moves. */
+export function writeError(status: number): string | null {
   switch (status) {
     case StoreStatus.Stored:
     case StoreStatus.NotStored:

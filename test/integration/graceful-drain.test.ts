@@ -6,7 +6,7 @@
  * daemon exits 0. Before the fix the close marker went into the reply queue at
  * once and the deferred requests behind it were never answered.
  */
-import { startDaemon, freePort, type RunningDaemon } from '../helpers/daemon';
+import { startDaemon, freePort, waitForPort, type RunningDaemon } from '../helpers/daemon';
 import { RawClient } from '../helpers/raw-client';
 
 jest.setTimeout(60_000);
@@ -30,11 +30,28 @@ describe('graceful drain', () => {
   beforeEach(async () => {
     redisPort = await freePort();
     daemon = await startDaemon(['-t', '2', '--redis-port', String(redisPort), '--shutdown-timeout', '20']);
+    // startDaemon waits for the memcached port only; the Redis listener may open a moment later.
+    await waitForPort(redisPort, daemon.process);
   });
 
   afterEach(async () => {
     await daemon.stop('SIGKILL');
   });
+
+  /** The daemon's exit code, once it exits (ask before sending the signal). */
+  const exitCode = (): Promise<number | null> => new Promise((resolve) => daemon.process.once('exit', (code) => resolve(code)));
+
+  /** Sends `pipeline` and SIGTERMs the daemon at once: exactly `expected` comes back, then the close, then exit code 0. */
+  async function expectAnsweredThroughSigterm(c: RawClient, pipeline: string, expected: string): Promise<void> {
+    const exited = exitCode();
+    c.send(pipeline);
+    daemon.process.kill('SIGTERM');
+    const received = await readToClose(c, 20_000);
+    expect(c.closed).toBe(true);
+    expect(received.length).toBe(expected.length);
+    expect(received).toBe(expected);
+    expect(await exited).toBe(0);
+  }
 
   test('memcached: SIGTERM right after a 5000-get pipeline with sets; every request is answered, then the socket closes and the daemon exits 0', async () => {
     const c = await RawClient.connect(daemon.port);
@@ -53,14 +70,7 @@ describe('graceful drain', () => {
         expected += `VALUE k0 0 ${last.length}\r\n${last}\r\nEND\r\n`;
       }
     }
-    const exited = new Promise<number | null>((resolve) => daemon.process.once('exit', (code) => resolve(code)));
-    c.send(pipeline);
-    daemon.process.kill('SIGTERM');
-    const received = await readToClose(c, 20_000);
-    expect(c.closed).toBe(true);
-    expect(received.length).toBe(expected.length);
-    expect(received).toBe(expected);
-    expect(await exited).toBe(0);
+    await expectAnsweredThroughSigterm(c, pipeline, expected);
   });
 
   test('RESP: SIGTERM right after a 5000-GET pipeline with SETs; every request is answered, then the socket closes and the daemon exits 0', async () => {
@@ -79,14 +89,7 @@ describe('graceful drain', () => {
         expected += `$${last.length}\r\n${last}\r\n`;
       }
     }
-    const exited = new Promise<number | null>((resolve) => daemon.process.once('exit', (code) => resolve(code)));
-    c.send(pipeline);
-    daemon.process.kill('SIGTERM');
-    const received = await readToClose(c, 20_000);
-    expect(c.closed).toBe(true);
-    expect(received.length).toBe(expected.length);
-    expect(received).toBe(expected);
-    expect(await exited).toBe(0);
+    await expectAnsweredThroughSigterm(c, pipeline, expected);
   });
 
   test('a client that half-closes after its pipeline gets every reply, deferred ones included', async () => {
@@ -107,7 +110,7 @@ describe('graceful drain', () => {
     }, 2);
     try {
       await c.readFor(200);
-      const exited = new Promise<number | null>((resolve) => daemon.process.once('exit', (code) => resolve(code)));
+      const exited = exitCode();
       const started = Date.now();
       daemon.process.kill('SIGTERM');
       const received = await readToClose(c, 15_000);
@@ -125,7 +128,7 @@ describe('graceful drain', () => {
     const c = await RawClient.connect(daemon.port);
     expect(await c.request('version\r\n')).toMatch(/^VERSION /);
     const started = Date.now();
-    const exited = new Promise<number | null>((resolve) => daemon.process.once('exit', (code) => resolve(code)));
+    const exited = exitCode();
     daemon.process.kill('SIGTERM');
     await readToClose(c, 10_000);
     expect(c.closed).toBe(true);

@@ -13,36 +13,10 @@ import { hashBytes } from '../../src/util/hash';
 import { decodeResponses, encodeRequest } from '../fixtures/memcached-binary/binary-packets';
 import { freePort, startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { RawClient } from '../helpers/raw-client';
+import { parseMetrics, type Sample } from '../helpers/prom-text';
 
 const SHARDS = 2;
 const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => fs.existsSync(p)) ?? null;
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The Prometheus text parser of admin-http.test.ts (enough for prom-client's output). */
-function parseMetrics(text: string): { samples: Sample[]; types: Map<string, string> } {
-  const samples: Sample[] = [];
-  const types = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const type = /^# TYPE (\S+) (\S+)$/.exec(line);
-    if (type !== null) types.set(type[1]!, type[2]!);
-    if (line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (m === null) throw new Error(`unparsable metrics line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const pair of (m[2] ?? '').split(/,(?=[a-zA-Z_]+=)/)) {
-      const eq = pair.indexOf('=');
-      if (eq > 0) labels[pair.slice(0, eq)] = JSON.parse(pair.slice(eq + 1)) as string;
-    }
-    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return { samples, types };
-}
 
 class Scrape {
   constructor(

@@ -79,63 +79,48 @@ describe('reply budget', () => {
     expect(peakRssBytes()).toBeLessThan(300 * MIB);
   });
 
+  /**
+   * Sends `request` 100 times in one write (one shard batch, under the 256 in-flight bound: ~100 MB of
+   * values) and expects each answer, in order, to be `hit` or `refused`; at least the budget's worth
+   * of values go out, the rest are refused and counted in reply_too_large.
+   */
+  async function expectPipelinedBudget(request: string, hit: string, refused: string): Promise<void> {
+    const before = await stat('reply_too_large');
+    const c = await RawClient.connect(daemon.port);
+    c.send(request.repeat(100));
+    let received = '';
+    let answers = 0;
+    let refusedCount = 0;
+    while (answers < 100) {
+      received += (await c.readUntil((b) => b.length > 0, 10_000)).toString('latin1');
+      for (;;) {
+        if (received.startsWith(hit)) received = received.slice(hit.length);
+        else if (received.startsWith(refused)) {
+          received = received.slice(refused.length);
+          refusedCount++;
+        } else break;
+        answers++;
+      }
+      if (c.closed) break;
+    }
+    expect(answers).toBe(100);
+    expect(received).toBe('');
+    expect(100 - refusedCount).toBeGreaterThanOrEqual(32);
+    expect(refusedCount).toBeGreaterThan(0);
+    c.close();
+    expect(await stat('reply_too_large')).toBe(before + refusedCount);
+  }
+
   test('pipelined single gets past one batch\'s budget: each answer is the value or the out-of-memory error, in order', async () => {
-    const before = await stat('reply_too_large');
-    const c = await RawClient.connect(daemon.port);
-    // 100 gets in one write reach the shard in one batch (under the 256 in-flight bound): ~100 MB of values.
-    const hit = `VALUE big 0 ${VALUE_LENGTH}\r\n${'b'.repeat(VALUE_LENGTH)}\r\nEND\r\n`;
-    const refused = 'SERVER_ERROR out of memory writing get response\r\n';
-    c.send('get big\r\n'.repeat(100));
-    let received = '';
-    let answers = 0;
-    let refusedCount = 0;
-    while (answers < 100) {
-      received += (await c.readUntil((b) => b.length > 0, 10_000)).toString('latin1');
-      for (;;) {
-        if (received.startsWith(hit)) received = received.slice(hit.length);
-        else if (received.startsWith(refused)) {
-          received = received.slice(refused.length);
-          refusedCount++;
-        } else break;
-        answers++;
-      }
-      if (c.closed) break;
-    }
-    expect(answers).toBe(100);
-    expect(received).toBe('');
-    // At least the budget's worth of values went out; the rest were refused, and counted.
-    expect(100 - refusedCount).toBeGreaterThanOrEqual(32);
-    expect(refusedCount).toBeGreaterThan(0);
-    c.close();
-    expect(await stat('reply_too_large')).toBe(before + refusedCount);
+    await expectPipelinedBudget(
+      'get big\r\n',
+      `VALUE big 0 ${VALUE_LENGTH}\r\n${'b'.repeat(VALUE_LENGTH)}\r\nEND\r\n`,
+      'SERVER_ERROR out of memory writing get response\r\n',
+    );
   });
+
   test('meta protocol: pipelined `mg big v` past one batch\'s budget answer the value or the out-of-memory error, in order; reply_too_large counts them', async () => {
-    const before = await stat('reply_too_large');
-    const c = await RawClient.connect(daemon.port);
-    const hit = `VA ${VALUE_LENGTH}\r\n${'b'.repeat(VALUE_LENGTH)}\r\n`;
-    const refused = 'SERVER_ERROR out of memory writing get response\r\n';
-    c.send('mg big v\r\n'.repeat(100));
-    let received = '';
-    let answers = 0;
-    let refusedCount = 0;
-    while (answers < 100) {
-      received += (await c.readUntil((b) => b.length > 0, 10_000)).toString('latin1');
-      for (;;) {
-        if (received.startsWith(hit)) received = received.slice(hit.length);
-        else if (received.startsWith(refused)) {
-          received = received.slice(refused.length);
-          refusedCount++;
-        } else break;
-        answers++;
-      }
-      if (c.closed) break;
-    }
-    expect(answers).toBe(100);
-    expect(received).toBe('');
-    expect(100 - refusedCount).toBeGreaterThanOrEqual(32);
-    expect(refusedCount).toBeGreaterThan(0);
-    c.close();
-    expect(await stat('reply_too_large')).toBe(before + refusedCount);
+    await expectPipelinedBudget('mg big v\r\n', `VA ${VALUE_LENGTH}\r\n${'b'.repeat(VALUE_LENGTH)}\r\n`, 'SERVER_ERROR out of memory writing get response\r\n');
   });
 
   test('binary protocol: pipelined GETs past one batch\'s budget answer status 0x82 "Out of memory", in order; reply_too_large counts them', async () => {

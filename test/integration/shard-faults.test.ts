@@ -9,45 +9,15 @@
  * Runs the compiled daemon in-process (workers load dist/ JavaScript) so the
  * test can read the router and set the watchdog bound.
  */
-import type * as DaemonModule from '../../src/daemon';
-import type { Config } from '../../src/config/config';
-import * as path from 'node:path';
-import { DIST_DIR, freePort } from '../helpers/daemon';
+import { freePort } from '../helpers/daemon';
+import { startInProcessDaemon, type InProcessDaemon } from '../helpers/in-process-daemon';
 import { RawClient } from '../helpers/raw-client';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Daemon } = require(path.join(DIST_DIR, 'src', 'daemon')) as typeof DaemonModule;
-
-const baseConfig: Config = {
-  port: 0,
-  idleTimeoutSeconds: 0,
-  shutdownTimeoutSeconds: 10,
-  redisPort: 0,
-  redisCluster: false,
-  adminPort: 0,
-  cluster: { kind: 'self' },
-  tls: null,
-  listen: ['127.0.0.1'],
-  unixSocket: null,
-  unixMask: 0o700,
-  memoryLimitNote: null,
-  memoryLimitBytes: 64 * 1024 * 1024,
-  connLimit: 1024,
-  threads: 2,
-  maxItemSize: 1024 * 1024,
-  growthFactor: 1.25,
-  slabMinSize: 48,
-  verbosity: 0,
-  enableShutdown: false,
-  enableSasl: false,
-  authFile: null,
-};
 
 const FAULT_PREFIX = '__shardcache_fault__:';
 jest.setTimeout(60_000);
 
 interface Running {
-  daemon: InstanceType<typeof Daemon>;
+  daemon: InProcessDaemon;
   port: number;
   redisPort: number;
   adminPort: number;
@@ -59,10 +29,7 @@ interface Running {
 async function start(): Promise<Running> {
   process.env['SHARDCACHE_TEST_FAULTS'] = '1';
   const [port, redisPort, adminPort] = [await freePort(), await freePort(), await freePort()];
-  const daemon = new Daemon({ ...baseConfig, port, redisPort, adminPort });
-  const logged: string[] = [];
-  daemon.logger.warn = (m: string) => void logged.push(m);
-  await daemon.start();
+  const { daemon, warnings: logged } = await startInProcessDaemon({ port, redisPort, adminPort });
   const keysByShard: string[][] = [[], []];
   const c = await RawClient.connect(port);
   for (let i = 0; keysByShard[0]!.length < 20 || keysByShard[1]!.length < 20; i++) {

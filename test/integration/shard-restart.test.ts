@@ -3,46 +3,13 @@
  * SERVER_ERROR, the daemon keeps serving, other shards keep their data.
  * Runs the compiled daemon in-process (workers load dist/ JavaScript).
  */
-import type * as DaemonModule from '../../src/daemon';
-import type { Config } from '../../src/config/config';
-import * as path from 'node:path';
-import { DIST_DIR, freePort } from '../helpers/daemon';
+import { freePort } from '../helpers/daemon';
+import { startInProcessDaemon } from '../helpers/in-process-daemon';
 import { RawClient } from '../helpers/raw-client';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Daemon } = require(path.join(DIST_DIR, 'src', 'daemon')) as typeof DaemonModule;
-
-const config: Config = {
-  port: 0,
-  idleTimeoutSeconds: 0,
-  shutdownTimeoutSeconds: 10,
-  redisPort: 0,
-  redisCluster: false,
-  adminPort: 0,
-  cluster: { kind: 'self' },
-  tls: null,
-  listen: ['127.0.0.1'],
-  unixSocket: null,
-  unixMask: 0o700,
-  memoryLimitNote: null,
-  memoryLimitBytes: 64 * 1024 * 1024,
-  connLimit: 1024,
-  threads: 2,
-  maxItemSize: 1024 * 1024,
-  growthFactor: 1.25,
-  slabMinSize: 48,
-  verbosity: 0,
-  enableShutdown: false,
-  enableSasl: false,
-  authFile: null,
-};
 
 describe('shard worker restart', () => {
   it('keeps serving after a worker dies under load', async () => {
-    const daemon = new Daemon({ ...config, port: await freePort() });
-    const logged: string[] = [];
-    daemon.logger.warn = (m: string) => void logged.push(m);
-    await daemon.start();
+    const { daemon, warnings: logged } = await startInProcessDaemon({ port: await freePort() });
     const port = daemon.addresses[0]!.port;
     const c = await RawClient.connect(port);
     try {

@@ -5,15 +5,11 @@
  * time. Where that memcached is installed, the transcript is also replayed
  * against it, so the recording itself is checked.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import { freePort, startDaemon, waitForPort, type RunningDaemon } from '../../helpers/daemon';
+import { startDaemon, type RunningDaemon } from '../../helpers/daemon';
 import { RawClient } from '../../helpers/raw-client';
+import { REAL_MEMCACHED_INSTALLED, replayTranscript, withRealMemcached, type Transcript } from './memcached-transcript';
 
-const MEMCACHED = '/usr/bin/memcached';
-
-/** [request, memcached 1.6.18's exact reply]. */
-const TRANSCRIPT: readonly (readonly [string, string])[] = [
+const TRANSCRIPT: Transcript = [
   ["stats detail\r\n", "CLIENT_ERROR usage: stats detail on|off|dump\r\n"],
   ["stats detail foo\r\n", "CLIENT_ERROR usage: stats detail on|off|dump\r\n"],
   ["stats detail dump\r\n", "END\r\n"],
@@ -53,20 +49,6 @@ const TRANSCRIPT: readonly (readonly [string, string])[] = [
 /** A `gets` reply's CAS differs by design (ours are unique per shard, memcached's global): compared as <cas>. */
 const withoutCas = (reply: string): string => reply.replace(/^(VALUE \S+ \d+ \d+) \d+\r$/gm, '$1 <cas>\r');
 
-async function replay(port: number): Promise<void> {
-  const client = await RawClient.connect(port);
-  try {
-    for (const [request, expected] of TRANSCRIPT) {
-      const reply = await client.requestExpecting(request, expected);
-      expect([request, withoutCas(reply)]).toEqual([request, withoutCas(expected)]);
-    }
-    // Nothing more was sent than the transcript says.
-    expect(await client.request('version\r\n')).toMatch(/^VERSION \S+\r\n$/);
-  } finally {
-    client.close();
-  }
-}
-
 describe('stats detail (memcached 1.6.18 transcript)', () => {
   let daemon: RunningDaemon;
   beforeAll(async () => {
@@ -75,7 +57,7 @@ describe('stats detail (memcached 1.6.18 transcript)', () => {
   afterAll(() => daemon.stop());
 
   it('answers the transcript byte for byte', async () => {
-    await replay(daemon.port);
+    await replayTranscript(daemon.port, TRANSCRIPT, withoutCas);
   });
 
   it('reports detail_enabled in stats settings', async () => {
@@ -90,15 +72,8 @@ describe('stats detail (memcached 1.6.18 transcript)', () => {
     }
   });
 
-  (fs.existsSync(MEMCACHED) ? it : it.skip)('matches the real memcached it was recorded from', async () => {
-    const port = await freePort();
-    const child: ChildProcess = spawn(MEMCACHED, ['-u', 'nobody', '-U', '0', '-l', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    try {
-      await waitForPort(port, child);
-      await replay(port);
-    } finally {
-      child.kill('SIGKILL');
-    }
+  (REAL_MEMCACHED_INSTALLED ? it : it.skip)('matches the real memcached it was recorded from', async () => {
+    await withRealMemcached((port) => replayTranscript(port, TRANSCRIPT, withoutCas));
   });
 });
 

@@ -6,15 +6,11 @@
  * Debian's memcached 1.6.18 (`memcached -U 0`), one request at a time, and is
  * replayed against it too where it is installed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import { freePort, startDaemon, waitForPort, type RunningDaemon } from '../../helpers/daemon';
+import { startDaemon, type RunningDaemon } from '../../helpers/daemon';
 import { RawClient } from '../../helpers/raw-client';
+import { REAL_MEMCACHED_INSTALLED, replayTranscript, withRealMemcached, type Transcript } from './memcached-transcript';
 
-const MEMCACHED = '/usr/bin/memcached';
-
-/** [request, memcached 1.6.18's exact reply]. */
-const TRANSCRIPT: readonly (readonly [string, string])[] = [
+const TRANSCRIPT: Transcript = [
   ["stats sizes\r\n", "STAT sizes_status disabled\r\nEND\r\n"],
   ["stats sizes_enable\r\n", "STAT sizes_status enabled\r\n"],
   ["stats sizes\r\n", "END\r\n"],
@@ -30,18 +26,6 @@ const TRANSCRIPT: readonly (readonly [string, string])[] = [
   ["stats sizes_disable\r\n", "STAT sizes_status disabled\r\n"],
   ["stats sizes\r\n", "STAT sizes_status disabled\r\nEND\r\n"],];
 
-async function replay(port: number): Promise<void> {
-  const client = await RawClient.connect(port);
-  try {
-    for (const [request, expected] of TRANSCRIPT) {
-      expect([request, await client.requestExpecting(request, expected)]).toEqual([request, expected]);
-    }
-    expect(await client.request('version\r\n')).toMatch(/^VERSION \S+\r\n$/);
-  } finally {
-    client.close();
-  }
-}
-
 describe('stats sizes (memcached 1.6.18 transcript)', () => {
   let daemon: RunningDaemon;
   beforeAll(async () => {
@@ -50,7 +34,7 @@ describe('stats sizes (memcached 1.6.18 transcript)', () => {
   afterAll(() => daemon.stop());
 
   it('answers the transcript byte for byte', async () => {
-    await replay(daemon.port);
+    await replayTranscript(daemon.port, TRANSCRIPT);
   });
 
   it('counts items across every shard, and reports track_sizes in stats settings', async () => {
@@ -69,14 +53,7 @@ describe('stats sizes (memcached 1.6.18 transcript)', () => {
     }
   });
 
-  (fs.existsSync(MEMCACHED) ? it : it.skip)('matches the real memcached it was recorded from', async () => {
-    const port = await freePort();
-    const child: ChildProcess = spawn(MEMCACHED, ['-u', 'nobody', '-U', '0', '-l', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    try {
-      await waitForPort(port, child);
-      await replay(port);
-    } finally {
-      child.kill('SIGKILL');
-    }
+  (REAL_MEMCACHED_INSTALLED ? it : it.skip)('matches the real memcached it was recorded from', async () => {
+    await withRealMemcached((port) => replayTranscript(port, TRANSCRIPT));
   });
 });

@@ -6,36 +6,12 @@
  * database); the shapes of multi-key scans are checked in scan.test.ts.
  * Skipped, with a message, when redis-server is not installed.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { freePort, waitForPort } from '../../helpers/daemon';
 import { RawClient } from '../../helpers/raw-client';
-import { startRespDaemon, type RespDaemon } from './resp-daemon';
+import { useRedisPeers } from './redis-peer';
 
-const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
-if (!haveRedis) console.warn('redis-server not installed: skipping the keyspace differential tests');
-const maybe = haveRedis ? describe : describe.skip;
-
-let daemon: RespDaemon;
-let redisServer: ChildProcess;
-let redisPort: number;
-
-beforeAll(async () => {
-  if (!haveRedis) return;
-  // One shard: a SCAN of a small database then ends in one call, as Redis's does (with N shards
-  // it takes at least N calls, one per shard: scan.test.ts covers that).
-  daemon = await startRespDaemon(['-t', '1']);
-  redisPort = await freePort();
-  redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitForPort(redisPort, redisServer);
-});
-
-afterAll(async () => {
-  if (!haveRedis) return;
-  const exited = new Promise((resolve) => redisServer.once('exit', resolve));
-  redisServer.kill('SIGTERM');
-  await exited;
-  await daemon.stop();
-});
+// One shard: a SCAN of a small database then ends in one call, as Redis's does (with N shards
+// it takes at least N calls, one per shard: scan.test.ts covers that).
+const peers = useRedisPeers('the keyspace differential tests', ['-t', '1']);
 
 const L = (...lines: string[]): string => lines.map((l) => `${l}\r\n`).join('');
 
@@ -98,9 +74,9 @@ const CASES: [name: string, script: string][] = [
   ],
 ];
 
-maybe('keyspace commands: byte-identical to redis-server', () => {
+peers.describe('keyspace commands: byte-identical to redis-server', () => {
   test.each(CASES)('%s', async (_name, script) => {
-    const [ours, theirs] = await Promise.all([transcript(daemon.redisPort, script), transcript(redisPort, script)]);
+    const [ours, theirs] = await Promise.all([transcript(peers.oursPort, script), transcript(peers.redisPort, script)]);
     // HELLO's map names the server and version: compare what follows it.
     const afterHello = (s: string): string => (s.includes('%7\r\n') ? s.slice(s.indexOf('*0\r\n') + 4) : s);
     expect(afterHello(ours)).toBe(afterHello(theirs));

@@ -6,10 +6,11 @@
  * Redis 7 sends it: pairs in RESP3, a flat array in RESP2).
  */
 import Redis from 'ioredis';
-import { createClient, type RedisClientType } from 'redis';
+import type { RedisClientType } from 'redis';
 import { HashRing } from '../../../src/router/hash-ring';
 import { hashBytes } from '../../../src/util/hash';
 import { startRespDaemon, type RespDaemon } from './resp-daemon';
+import { connectNodeRedis } from './node-redis-client';
 
 let daemon: RespDaemon;
 
@@ -215,10 +216,7 @@ describe.each([3, 2] as const)('node-redis RESP %i', (protocol) => {
   let client: RedisClientType;
 
   beforeEach(async () => {
-    client = createClient({ socket: { port: daemon.redisPort, host: '127.0.0.1', reconnectStrategy: false }, RESP: protocol }) as unknown as RedisClientType;
-    client.on('error', () => {});
-    await client.connect();
-    await client.flushAll();
+    client = await connectNodeRedis(daemon.redisPort, protocol);
   });
 
   afterEach(() => client.destroy());

@@ -7,72 +7,9 @@
  * (Redis 7.0 prints `%.17g`, our RESP3 encoder the shortest form; RESP2 matches).
  * Skipped, with a message, when redis-server is not installed.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import { freePort } from '../../helpers/daemon';
-import { RawClient } from '../../helpers/raw-client';
-import { countReplies, replyEnd, startRespDaemon, type RespDaemon } from './resp-daemon';
+import { pipelinedReplies, useRedisPeers } from './redis-peer';
 
-const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
-if (!haveRedis) console.warn('redis-server not installed: skipping the list/zset differential tests against real Redis');
-
-let daemon: RespDaemon;
-let redisServer: ChildProcess;
-let redisPort: number;
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`port ${port} not listening`);
-}
-
-beforeAll(async () => {
-  if (!haveRedis) return;
-  daemon = await startRespDaemon(['-t', '2']);
-  redisPort = await freePort();
-  redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitForPort(redisPort);
-});
-
-afterAll(async () => {
-  if (!haveRedis) return;
-  const exited = new Promise((resolve) => redisServer.once('exit', resolve));
-  redisServer.kill('SIGTERM');
-  await exited;
-  await daemon.stop();
-});
-
-/** A command line: words split on spaces; `""` is an empty argument. */
-function encode(line: string): string {
-  const words = line.split(' ').map((w) => (w === '""' ? '' : w));
-  return `*${words.length}\r\n${words.map((w) => `$${Buffer.byteLength(w)}\r\n${w}\r\n`).join('')}`;
-}
-
-/** Runs `lines` on one connection (after HELLO 3 for RESP3, whose own reply is dropped: it names the server). */
-async function transcript(port: number, lines: readonly string[], protocol: 2 | 3): Promise<string> {
-  const client = await RawClient.connect(port);
-  try {
-    if (protocol === 3) {
-      client.send(encode('HELLO 3'));
-      await client.readUntil((r) => countReplies(r) >= 1);
-    }
-    client.send(lines.map(encode).join(''));
-    const reply = await client.readUntil((r) => countReplies(r) >= lines.length, 5000);
-    return reply.toString('latin1');
-  } finally {
-    client.close();
-  }
-}
+const peers = useRedisPeers('the list/zset differential tests against real Redis', ['-t', '2']);
 
 const LIST_SCRIPT = [
   'FLUSHALL',
@@ -277,24 +214,13 @@ const CASES: [string, readonly string[], 2 | 3][] = [
 
 describe('lists and sorted sets byte-identical to redis-server', () => {
   test.each(CASES)('%s', async (_name, lines, protocol) => {
-    if (!haveRedis) return;
-    const expected = await transcript(redisPort, lines, protocol);
-    const actual = await transcript(daemon.redisPort, lines, protocol);
+    if (!peers.available) return;
+    const expected = await pipelinedReplies(peers.redisPort, lines, protocol);
+    const actual = await pipelinedReplies(peers.oursPort, lines, protocol);
     // Compare reply by reply, labelled with its command, so a difference names its line.
-    const split = (bytes: string) => {
-      const buffer = Buffer.from(bytes, 'latin1');
-      const replies: string[] = [];
-      let at = 0;
-      while (at < buffer.length) {
-        const end = replyEnd(buffer, at);
-        if (end < 0) break;
-        replies.push(buffer.toString('latin1', at, end));
-        at = end;
-      }
-      return replies.map((r, i) => `${lines[i]} => ${r}`);
-    };
+    const labelled = (replies: string[]) => replies.map((r, i) => `${lines[i]} => ${r}`);
     // Every line answered (nothing blocked forever on either side), and answered alike.
-    expect(split(expected)).toHaveLength(lines.length);
-    expect(split(actual)).toEqual(split(expected));
+    expect(labelled(expected)).toHaveLength(lines.length);
+    expect(labelled(actual)).toEqual(labelled(expected));
   });
 });

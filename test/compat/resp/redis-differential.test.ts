@@ -6,54 +6,13 @@
  * features not served) are not here but in wire.test.ts. Skipped, with a
  * message, when redis-server is not installed.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import { freePort } from '../../helpers/daemon';
 import { RawClient } from '../../helpers/raw-client';
 import { mulberry32 } from '../../helpers/prng';
-import { replyEnd, startRespDaemon, type RespDaemon } from './resp-daemon';
+import { replyEnd } from './resp-daemon';
+import { useRedisPeers } from './redis-peer';
 
-const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
-if (!haveRedis) console.warn('redis-server not installed: skipping the differential tests against real Redis');
-
-let daemon: RespDaemon;
-let redisServer: ChildProcess;
-let redisPort: number;
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`port ${port} not listening`);
-}
-
-beforeAll(async () => {
-  if (!haveRedis) return;
-  // Slow-log entries depend on timing (ours include the shard round trip); test/integration/slowlog.test.ts covers them.
-  daemon = await startRespDaemon(['--slowlog-threshold-us', '-1']);
-  redisPort = await freePort();
-  redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  await waitForPort(redisPort);
-});
-
-afterAll(async () => {
-  if (!haveRedis) return;
-  const exited = new Promise((resolve) => redisServer.once('exit', resolve));
-  redisServer.kill('SIGTERM');
-  await exited;
-  await daemon.stop();
-});
+// Slow-log entries depend on timing (ours include the shard round trip); test/integration/slowlog.test.ts covers them.
+const peers = useRedisPeers('the differential tests against real Redis', ['--slowlog-threshold-us', '-1']);
 
 /** Sends `input`, collects everything for a short while; reports whether the server closed. */
 async function transcript(port: number, input: string): Promise<{ reply: string; closed: boolean }> {
@@ -232,13 +191,13 @@ const CASES: [name: string, input: string][] = [
 ];
 
 describe('byte-identical to redis-server', () => {
-  const run = haveRedis ? test : test.skip;
+  const run = peers.available ? test : test.skip;
   run.each(CASES)('%s', async (name, input) => {
-    const [ours, theirs] = await Promise.all([transcript(daemon.redisPort, input), transcript(redisPort, input)]);
+    const [ours, theirs] = await Promise.all([transcript(peers.oursPort, input), transcript(peers.redisPort, input)]);
     if (name.startsWith('RESP3 nulls') || name.startsWith('RESP3 subscriber') || name.startsWith('RESP3 dirty')) {
       // Compare what follows HELLO's map: send a fresh pair of connections.
       const follow = name.startsWith('RESP3 nulls') ? L('HELLO 3', 'GET nope', 'MGET nope', 'CONFIG GET appendonly', 'COMMAND INFO nosuch', 'CLIENT GETNAME') : input;
-      const [o, t] = await Promise.all([transcript(daemon.redisPort, follow), transcript(redisPort, follow)]);
+      const [o, t] = await Promise.all([transcript(peers.oursPort, follow), transcript(peers.redisPort, follow)]);
       const afterHello = (s: string) => s.slice(s.indexOf('*0\r\n') + 4);
       expect(afterHello(o.reply)).toBe(afterHello(t.reply));
       return;
@@ -317,15 +276,15 @@ const SCRIPTS: [name: string, connections: number, steps: [number, string][]][] 
 ];
 
 describe('byte-identical to redis-server across connections', () => {
-  const run = haveRedis ? test : test.skip;
+  const run = peers.available ? test : test.skip;
   run.each(SCRIPTS)('%s', async (_name, connections, steps) => {
-    const [ours, theirs] = await Promise.all([multiTranscript(daemon.redisPort, connections, steps), multiTranscript(redisPort, connections, steps)]);
+    const [ours, theirs] = await Promise.all([multiTranscript(peers.oursPort, connections, steps), multiTranscript(peers.redisPort, connections, steps)]);
     expect(ours).toEqual(theirs);
   });
 });
 
 describe('glob patterns match as redis-server matches them (PUBSUB CHANNELS)', () => {
-  const run = haveRedis ? test : test.skip;
+  const run = peers.available ? test : test.skip;
   run('random patterns over random channel names, fixed seed', async () => {
     const random = mulberry32(20261122);
     const alphabet = ['a', 'b', 'c', '*', '?', '[', ']', '^', '-', '\\'];
@@ -355,7 +314,7 @@ describe('glob patterns match as redis-server matches them (PUBSUB CHANNELS)', (
       asker.close();
       return results;
     };
-    const [ours, theirs] = await Promise.all([matched(daemon.redisPort), matched(redisPort)]);
+    const [ours, theirs] = await Promise.all([matched(peers.oursPort), matched(peers.redisPort)]);
     expect(ours).toEqual(theirs);
     // The comparison means something only if patterns matched some channels and missed others.
     expect(theirs.filter((r) => r.endsWith('=> ')).length).toBeGreaterThan(10);

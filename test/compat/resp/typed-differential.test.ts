@@ -4,62 +4,9 @@
  * a hashtable-encoded set): hashes are small (listpack order = insertion order, as ours), sets
  * hold integers added in ascending order (intset order). Skipped when redis-server is missing.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { freePort, waitForPort } from '../../helpers/daemon';
-import { RawClient } from '../../helpers/raw-client';
-import { replyEnd, startRespDaemon, type RespDaemon } from './resp-daemon';
+import { pipelinedReplies, useRedisPeers } from './redis-peer';
 
-const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
-if (!haveRedis) console.warn('redis-server not installed: skipping the typed differential tests');
-const maybe = haveRedis ? describe : describe.skip;
-
-let daemon: RespDaemon;
-let redisServer: ChildProcess;
-let redisPort: number;
-
-beforeAll(async () => {
-  if (!haveRedis) return;
-  daemon = await startRespDaemon(['-t', '2']);
-  redisPort = await freePort();
-  redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitForPort(redisPort, redisServer);
-});
-
-afterAll(async () => {
-  if (!haveRedis) return;
-  const exited = new Promise((resolve) => redisServer.once('exit', resolve));
-  redisServer.kill('SIGTERM');
-  await exited;
-  await daemon.stop();
-});
-
-const encode = (args: string[]): string => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-
-/** Each command's reply, as text, in order. */
-async function run(port: number, script: string[][]): Promise<string[]> {
-  const client = await RawClient.connect(port);
-  try {
-    client.send(script.map(encode).join(''));
-    const replies: string[] = [];
-    let buffer = Buffer.alloc(0);
-    while (replies.length < script.length) {
-      const chunk = await client.readUntil((r) => r.length > 0, 5000);
-      if (chunk.length === 0) break;
-      buffer = Buffer.concat([buffer, chunk]);
-      for (;;) {
-        const end = replyEnd(buffer, 0);
-        if (end < 0) break;
-        replies.push(buffer.toString('latin1', 0, end));
-        buffer = buffer.subarray(end);
-      }
-    }
-    return replies;
-  } finally {
-    client.close();
-  }
-}
-
-const words = (line: string): string[] => line.split(' ');
+const peers = useRedisPeers('the typed differential tests', ['-t', '2']);
 
 const HASH_SCRIPT = [
   'FLUSHALL', 'HSET h a 1 b 2 c 3', 'HSET h a x', 'HGET h a', 'HGET h zz', 'HMGET h a zz c', 'HGETALL h', 'HKEYS h', 'HVALS h',
@@ -69,7 +16,7 @@ const HASH_SCRIPT = [
   'HSCAN h 0', 'HSCAN h 0 MATCH [ab]*', 'HSCAN h x', 'HSCAN h 0 COUNT 0', 'HSCAN h 0 COUNT x', 'HSCAN h 0 foo',
   'HRANDFIELD missing', 'HRANDFIELD missing 3', 'HRANDFIELD h x', 'HRANDFIELD h 1 nope', 'HRANDFIELD h 0',
   'HGETALL missing', 'HDEL h a b c d n f big', 'EXISTS h', 'HSET h a', 'HMSET h a', 'HSETNX h a 1 2', 'HGET h', 'TYPE h',
-].map(words);
+];
 
 const SET_SCRIPT = [
   'FLUSHALL', 'SADD s 1 2 3 5 8', 'SADD s 3 13', 'SMEMBERS s', 'SCARD s', 'SISMEMBER s 5', 'SISMEMBER s 4', 'SMISMEMBER s 1 4 8',
@@ -79,41 +26,40 @@ const SET_SCRIPT = [
   'SMOVE missing t 1', 'SMOVE t t 2', 'SISMEMBER t 5', 'SINTER s missing', 'SPOP s -1', 'SPOP s x', 'SPOP s 1 2', 'SPOP missing',
   'SPOP missing 2', 'SRANDMEMBER missing', 'SRANDMEMBER missing 2', 'SRANDMEMBER s 0', 'SSCAN s x', 'SADD s', 'SCARD', 'SET str x',
   'SADD str 1', 'SINTER s str', 'SUNIONSTORE d s str', 'SMOVE s str 2', 'SMOVE str s 2', 'TYPE s', 'TYPE missing',
-].map(words);
+];
 
 const HLL_SCRIPT = [
   'FLUSHALL', 'PFADD p a b c d e f g', 'PFADD p a', 'PFCOUNT p', 'PFADD q e f g h i', 'PFCOUNT p q', 'PFCOUNT p missing',
   'PFMERGE r p q', 'PFCOUNT r', 'PFADD empty', 'PFADD empty', 'PFCOUNT empty', 'SET str x', 'PFADD str a', 'PFCOUNT str',
   'PFCOUNT p str', 'PFMERGE str p', 'PFMERGE r str', 'HSET h f v', 'PFADD h a', 'PFCOUNT h', 'PFMERGE h p', 'TYPE p', 'PFADD',
-].map(words);
+];
 
 const WRONGTYPE_SCRIPT = [
   'FLUSHALL', 'HSET k f v', 'GET k', 'SET k x GET', 'GETSET k x', 'GETDEL k', 'GETEX k PX 100', 'APPEND k x', 'STRLEN k',
   'GETRANGE k 0 1', 'SETRANGE k 0 x', 'INCR k', 'DECRBY k 2', 'INCRBYFLOAT k 1', 'MGET k', 'SETNX k x', 'EXISTS k', 'TYPE k',
   'SET k str', 'HGET k f', 'SADD k m', 'TYPE k',
-].map(words);
+];
 
-maybe('byte-identical to redis-server', () => {
+peers.describe('byte-identical to redis-server', () => {
   test.each([
     ['hashes', HASH_SCRIPT],
     ['sets', SET_SCRIPT],
     ['HyperLogLog', HLL_SCRIPT],
     ['WRONGTYPE', WRONGTYPE_SCRIPT],
   ])('%s (RESP2)', async (_name, script) => {
-    const expected = await run(redisPort, script);
-    const actual = await run(daemon.redisPort, script);
+    const expected = await pipelinedReplies(peers.redisPort, script);
+    const actual = await pipelinedReplies(peers.oursPort, script);
     expect(expected).toHaveLength(script.length);
-    expect(actual.map((r, i) => `${script[i]!.join(' ')} → ${r}`)).toEqual(expected.map((r, i) => `${script[i]!.join(' ')} → ${r}`));
+    expect(actual.map((r, i) => `${script[i]} → ${r}`)).toEqual(expected.map((r, i) => `${script[i]} → ${r}`));
   });
 
   test.each([
     ['hashes', HASH_SCRIPT],
     ['sets', SET_SCRIPT],
   ])('%s (RESP3)', async (_name, script) => {
-    const withHello = [['HELLO', '3'], ...script];
-    const expected = (await run(redisPort, withHello)).slice(1);
-    const actual = (await run(daemon.redisPort, withHello)).slice(1);
+    const expected = await pipelinedReplies(peers.redisPort, script, 3);
+    const actual = await pipelinedReplies(peers.oursPort, script, 3);
     expect(expected).toHaveLength(script.length);
-    expect(actual.map((r, i) => `${script[i]!.join(' ')} → ${r}`)).toEqual(expected.map((r, i) => `${script[i]!.join(' ')} → ${r}`));
+    expect(actual.map((r, i) => `${script[i]} → ${r}`)).toEqual(expected.map((r, i) => `${script[i]} → ${r}`));
   });
 });

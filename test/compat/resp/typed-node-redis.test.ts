@@ -3,9 +3,10 @@
  * against a 2-shard daemon, plus the raw RESP3 frames (HGETALL a map, SMEMBERS / SPOP count a
  * set, HRANDFIELD WITHVALUES pairs) checked byte for byte.
  */
-import { createClient, type RedisClientType } from 'redis';
+import type { RedisClientType } from 'redis';
 import { RawClient } from '../../helpers/raw-client';
 import { countReplies, startRespDaemon, type RespDaemon } from './resp-daemon';
+import { connectNodeRedis } from './node-redis-client';
 import { keysOnShards } from './typed-shards';
 
 let daemon: RespDaemon;
@@ -22,10 +23,7 @@ describe.each([3, 2] as const)('node-redis RESP %i', (protocol) => {
   let client: RedisClientType;
 
   beforeEach(async () => {
-    client = createClient({ socket: { port: daemon.redisPort, host: '127.0.0.1', reconnectStrategy: false }, RESP: protocol }) as unknown as RedisClientType;
-    client.on('error', () => {});
-    await client.connect();
-    await client.flushAll();
+    client = await connectNodeRedis(daemon.redisPort, protocol);
   });
 
   afterEach(() => client.destroy());
