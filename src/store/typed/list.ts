@@ -30,6 +30,7 @@ import { ITEM_TYPE_LIST } from '../item-layout';
 import {
   array,
   bulk,
+  definitionsOf,
   ERR_NOT_INTEGER,
   ERR_SYNTAX,
   errorReply,
@@ -498,12 +499,7 @@ export function endIsHead(arg: Uint8Array): boolean | null {
   return null;
 }
 
-const definition = (name: string, write: boolean, run: TypedCommandDefinition['run']): TypedCommandDefinition => ({
-  name,
-  itemType: ITEM_TYPE_LIST,
-  write,
-  run,
-});
+const definition = definitionsOf(ITEM_TYPE_LIST);
 
 export const LIST_COMMANDS: readonly TypedCommandDefinition[] = [
   definition('lpush', true, push(true, false)),

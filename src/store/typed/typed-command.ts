@@ -60,6 +60,13 @@ export interface TypedCommandDefinition {
 
 const registry = new Map<string, TypedCommandDefinition>();
 
+/** A maker of one type's command definitions: `definitionsOf(ITEM_TYPE_LIST)('lpush', true, run)`. */
+export function definitionsOf(
+  itemType: number,
+): (name: string, write: boolean, run: TypedCommandDefinition['run']) => TypedCommandDefinition {
+  return (name, write, run) => ({ name, itemType, write, run });
+}
+
 /** Called once per type module at load time (see `index.ts`); a duplicate name is a programming error. */
 export function registerTypedCommands(definitions: readonly TypedCommandDefinition[]): void {
   for (const definition of definitions) {

@@ -44,6 +44,7 @@ import { bytesEqual, isKeyword, parseIndex, parseInt64 } from './list';
 import {
   array,
   bulk,
+  definitionsOf,
   doubleReply,
   ERR_NOT_FLOAT,
   ERR_NOT_INTEGER,
@@ -1052,12 +1053,7 @@ function storeCommand(_current: Uint8Array | null, args: Args): TypedCommandResu
 
 // ---- registry ----
 
-const definition = (name: string, write: boolean, run: TypedCommandDefinition['run']): TypedCommandDefinition => ({
-  name,
-  itemType: ITEM_TYPE_ZSET,
-  write,
-  run,
-});
+const definition = definitionsOf(ITEM_TYPE_ZSET);
 
 export const ZSET_COMMANDS: readonly TypedCommandDefinition[] = [
   definition('zadd', true, zadd),
