@@ -9,42 +9,16 @@
  * client's next commands waiting for the walk, and the one-turn walk inside
  * EXEC. Skipped, with a message, when redis-server is not installed.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { keySlot } from '../../../src/cluster/redis-topology';
-import { freePort } from '../../helpers/daemon';
 import { RawClient } from '../../helpers/raw-client';
-import { countReplies, replyEnd, startRespDaemon, type RespDaemon } from './resp-daemon';
+import { startRespDaemon, type RespDaemon } from './resp-daemon';
+import { pipelinedReplies, useRedisPeers } from './redis-peer';
 
-const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
-if (!haveRedis) console.warn('redis-server not installed: skipping the CLUSTER *KEYSINSLOT differential tests against real Redis');
-
-function encode(words: readonly string[]): string {
-  return `*${words.length}\r\n${words.map((w) => `$${Buffer.byteLength(w)}\r\n${w}\r\n`).join('')}`;
-}
-
-/** Each command's reply, in order, over one connection. */
-async function replies(port: number, commands: readonly (readonly string[])[], timeoutMs = 20_000): Promise<string[]> {
-  const client = await RawClient.connect(port);
-  try {
-    client.send(commands.map(encode).join(''));
-    const bytes = await client.readUntil((r) => countReplies(r) >= commands.length, timeoutMs);
-    const out: string[] = [];
-    for (let at = 0; out.length < commands.length; ) {
-      const end = replyEnd(bytes, at);
-      out.push(bytes.toString('latin1', at, end));
-      at = end;
-    }
-    return out;
-  } finally {
-    client.close();
-  }
-}
-
-const line = (text: string): string[] => text.split(' ');
+/** How long a script's replies may take: batches of 10,000 writes, walks of 60,000 keys. */
+const SLOW_REPLIES_MS = 20_000;
 
 /** The bulk strings of a flat RESP2 array reply, sorted. */
 function sortedBulks(reply: string): string[] {
@@ -56,17 +30,6 @@ function sortedBulks(reply: string): string[] {
     pattern.lastIndex = start + Number(m[1]) + 2;
   }
   return items.sort();
-}
-
-async function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -107,59 +70,45 @@ const ERROR_LINES = [
 ];
 
 describe('against a one-node redis-server 7.0 cluster', () => {
-  let daemon: RespDaemon;
-  let redisServer: ChildProcess;
-  let redisPort: number;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cluster-slots-'));
+  const peers = useRedisPeers('the CLUSTER *KEYSINSLOT differential tests against real Redis', ['-t', '2', '--redis-cluster'], {
+    args: ['--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf')],
+    cwd: dir,
+  });
 
   beforeAll(async () => {
-    if (!haveRedis) return;
-    daemon = await startRespDaemon(['-t', '2', '--redis-cluster']);
-    redisPort = await freePort();
-    redisServer = spawn(
-      'redis-server',
-      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf')],
-      { stdio: 'ignore', cwd: dir },
-    );
-    await until('redis-server', () => listening(redisPort));
-    expect(await replies(redisPort, [line('CLUSTER ADDSLOTSRANGE 0 16383')])).toEqual(['+OK\r\n']);
-    await until('the one-node cluster to be up', async () => (await replies(redisPort, [line('CLUSTER INFO')]))[0]!.includes('cluster_state:ok'));
-    for (const port of [daemon.redisPort, redisPort]) expect(new Set(await replies(port, WRITES))).toEqual(new Set([':1\r\n', ':2\r\n', '+OK\r\n']));
+    if (!peers.available) return;
+    expect(await pipelinedReplies(peers.redisPort, ['CLUSTER ADDSLOTSRANGE 0 16383'], 2, SLOW_REPLIES_MS)).toEqual(['+OK\r\n']);
+    await until('the one-node cluster to be up', async () => (await pipelinedReplies(peers.redisPort, ['CLUSTER INFO'], 2, SLOW_REPLIES_MS))[0]!.includes('cluster_state:ok'));
+    for (const port of [peers.oursPort, peers.redisPort]) expect(new Set(await pipelinedReplies(port, WRITES, 2, SLOW_REPLIES_MS))).toEqual(new Set([':1\r\n', ':2\r\n', '+OK\r\n']));
   }, 30_000);
 
-  afterAll(async () => {
-    if (haveRedis) {
-      const exited = new Promise((resolve) => redisServer.once('exit', resolve));
-      redisServer.kill('SIGTERM');
-      await exited;
-      await daemon.stop();
-    }
+  afterAll(() => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  (haveRedis ? it : it.skip)('counts the keys of each slot as Redis does', async () => {
+  peers.it('counts the keys of each slot as Redis does', async () => {
     const lines = SLOTS.map((s) => ['CLUSTER', 'COUNTKEYSINSLOT', String(s)]);
-    const [ours, theirs] = await Promise.all([replies(daemon.redisPort, lines), replies(redisPort, lines)]);
+    const [ours, theirs] = await Promise.all([pipelinedReplies(peers.oursPort, lines, 2, SLOW_REPLIES_MS), pipelinedReplies(peers.redisPort, lines, 2, SLOW_REPLIES_MS)]);
     expect(ours).toEqual(theirs);
     // Not vacuous: the last tag's slot holds 5 + 21 strings and four collections.
     expect(ours[TAGS.length - 1]).toBe(`:${5 + 21 + 4}\r\n`);
   });
 
-  (haveRedis ? it : it.skip)('lists the same keys (in its own order), at most `count` of them', async () => {
+  peers.it('lists the same keys (in its own order), at most `count` of them', async () => {
     for (const slot of SLOTS) {
       const all = [['CLUSTER', 'GETKEYSINSLOT', String(slot), '1000']];
-      const [[ours], [theirs]] = await Promise.all([replies(daemon.redisPort, all), replies(redisPort, all)]);
+      const [[ours], [theirs]] = await Promise.all([pipelinedReplies(peers.oursPort, all, 2, SLOW_REPLIES_MS), pipelinedReplies(peers.redisPort, all, 2, SLOW_REPLIES_MS)]);
       expect(sortedBulks(ours!)).toEqual(sortedBulks(theirs!));
-      const [some] = await replies(daemon.redisPort, [['CLUSTER', 'GETKEYSINSLOT', String(slot), '3']]);
+      const [some] = await pipelinedReplies(peers.oursPort, [['CLUSTER', 'GETKEYSINSLOT', String(slot), '3']], 2, SLOW_REPLIES_MS);
       const listed = sortedBulks(some!);
       expect(listed.length).toBe(Math.min(3, sortedBulks(theirs!).length));
       for (const key of listed) expect(sortedBulks(theirs!)).toContain(key);
     }
   });
 
-  (haveRedis ? it : it.skip)('refuses bad slots and counts with Redis\'s errors', async () => {
-    const lines = ERROR_LINES.map(line);
-    const [ours, theirs] = await Promise.all([replies(daemon.redisPort, lines), replies(redisPort, lines)]);
+  peers.it('refuses bad slots and counts with Redis\'s errors', async () => {
+    const [ours, theirs] = await Promise.all([pipelinedReplies(peers.oursPort, ERROR_LINES, 2, SLOW_REPLIES_MS), pipelinedReplies(peers.redisPort, ERROR_LINES, 2, SLOW_REPLIES_MS)]);
     expect(ours).toEqual(theirs);
   });
 });
@@ -180,7 +129,7 @@ describe('a database that takes several slices per shard', () => {
     daemon = await startRespDaemon(['-t', '2']);
     for (let at = 0; at < KEY_COUNT; at += 10_000) {
       const batch = keys.slice(at, at + 10_000).map((k) => ['SET', k, 'v']);
-      expect(new Set(await replies(daemon.redisPort, batch))).toEqual(new Set(['+OK\r\n']));
+      expect(new Set(await pipelinedReplies(daemon.redisPort, batch, 2, SLOW_REPLIES_MS))).toEqual(new Set(['+OK\r\n']));
     }
     // A memcached key lives in Redis's database 0 too.
     const mc = await RawClient.connect(daemon.port);
@@ -197,28 +146,28 @@ describe('a database that takes several slices per shard', () => {
 
   it('counts every slot exactly, memcached keys included', async () => {
     const lines = probeSlots.map((s) => ['CLUSTER', 'COUNTKEYSINSLOT', String(s)]);
-    expect(await replies(daemon.redisPort, lines)).toEqual(probeSlots.map((s) => `:${expected.get(s)! + (s === tagSlot ? 1 : 0)}\r\n`));
-    const [listed] = await replies(daemon.redisPort, [['CLUSTER', 'GETKEYSINSLOT', String(probeSlots[0]!), '100000']]);
+    expect(await pipelinedReplies(daemon.redisPort, lines, 2, SLOW_REPLIES_MS)).toEqual(probeSlots.map((s) => `:${expected.get(s)! + (s === tagSlot ? 1 : 0)}\r\n`));
+    const [listed] = await pipelinedReplies(daemon.redisPort, [['CLUSTER', 'GETKEYSINSLOT', String(probeSlots[0]!), '100000']], 2, SLOW_REPLIES_MS);
     const want = keys.filter((k) => keySlot(Buffer.from(k)) === probeSlots[0]!).sort();
     expect(sortedBulks(listed!)).toEqual(want);
-    expect(await replies(daemon.redisPort, [['CLUSTER', 'COUNTKEYSINSLOT', String(tagSlot)]])).toEqual([`:${(expected.get(tagSlot) ?? 0) + 1}\r\n`]);
+    expect(await pipelinedReplies(daemon.redisPort, [['CLUSTER', 'COUNTKEYSINSLOT', String(tagSlot)]], 2, SLOW_REPLIES_MS)).toEqual([`:${(expected.get(tagSlot) ?? 0) + 1}\r\n`]);
   });
 
   it('answers in order: a write pipelined after the walk is not seen by it', async () => {
     const slot = String(tagSlot);
-    const [before, ok, after] = await replies(daemon.redisPort, [
+    const [before, ok, after] = await pipelinedReplies(daemon.redisPort, [
       ['CLUSTER', 'COUNTKEYSINSLOT', slot],
       ['SET', '{probe}late', 'v'],
       ['CLUSTER', 'COUNTKEYSINSLOT', slot],
       ['DEL', '{probe}late'],
-    ]);
+    ], 2, SLOW_REPLIES_MS);
     expect(ok).toBe('+OK\r\n');
     expect(Number(after!.slice(1)) - Number(before!.slice(1))).toBe(1);
   });
 
   it('inside EXEC, sees the transaction\'s own writes in order', async () => {
     const slot = String(tagSlot);
-    const out = await replies(daemon.redisPort, [
+    const out = await pipelinedReplies(daemon.redisPort, [
       ['MULTI'],
       ['CLUSTER', 'COUNTKEYSINSLOT', slot],
       ['SET', '{probe}tx', 'v'],
@@ -226,7 +175,7 @@ describe('a database that takes several slices per shard', () => {
       ['CLUSTER', 'GETKEYSINSLOT', slot, '1000'],
       ['DEL', '{probe}tx'],
       ['EXEC'],
-    ]);
+    ], 2, SLOW_REPLIES_MS);
     const exec = out[6]!;
     const n = (expected.get(tagSlot) ?? 0) + 1;
     expect(exec.startsWith(`*5\r\n:${n}\r\n+OK\r\n:${n + 1}\r\n*${n + 1}\r\n`)).toBe(true);

@@ -8,36 +8,12 @@
  * set-max-listpack-value, which 7.0 lacks: those are checked on their own.
  * Skipped, with a message, when redis-server is not installed.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import { freePort } from '../../helpers/daemon';
-import { RawClient } from '../../helpers/raw-client';
-import { countReplies, replyEnd, startRespDaemon, type RespDaemon } from './resp-daemon';
+import { startRespDaemon, type RespDaemon } from './resp-daemon';
+import { pipelinedReplies, useRedisPeers } from './redis-peer';
 
-const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
-if (!haveRedis) console.warn('redis-server not installed: skipping the CONFIG encoding differential tests against real Redis');
-
-/** A command line split on spaces; `_` stands for one space inside an argument. */
-function encode(line: string): string {
-  const words = line.split(' ').map((w) => w.replace(/_/g, ' '));
-  return `*${words.length}\r\n${words.map((w) => `$${Buffer.byteLength(w)}\r\n${w}\r\n`).join('')}`;
-}
-
-async function replies(port: number, lines: readonly string[]): Promise<string[]> {
-  const client = await RawClient.connect(port);
-  try {
-    client.send(lines.map(encode).join(''));
-    const bytes = await client.readUntil((r) => countReplies(r) >= lines.length, 5000);
-    const out: string[] = [];
-    for (let at = 0; out.length < lines.length; ) {
-      const end = replyEnd(bytes, at);
-      out.push(bytes.toString('latin1', at, end));
-      at = end;
-    }
-    return out;
-  } finally {
-    client.close();
-  }
+/** A SET_LINES line as its words: split on spaces; `_` stands for one space inside an argument. */
+function words(line: string): string[] {
+  return line.split(' ').map((w) => w.replace(/_/g, ' '));
 }
 
 /** A CONFIG GET reply (RESP2: flat name, value array) as a name → value map: Redis's order is its dict's. */
@@ -52,22 +28,6 @@ function configMap(reply: string): Map<string, string> {
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < bulks.length; i += 2) map.set(bulks[i]!, bulks[i + 1]!);
   return map;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`port ${port} not listening`);
 }
 
 /** Redis 7.2 names Redis 7.0 does not have. */
@@ -128,29 +88,11 @@ const SET_LINES = [
 ];
 
 describe('the encoding thresholds against redis-server 7.0', () => {
-  let daemon: RespDaemon;
-  let redisServer: ChildProcess;
-  let redisPort: number;
+  const peers = useRedisPeers('the CONFIG encoding differential tests against real Redis', ['-t', '1']);
 
-  beforeAll(async () => {
-    if (!haveRedis) return;
-    daemon = await startRespDaemon(['-t', '1']);
-    redisPort = await freePort();
-    redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await waitForPort(redisPort);
-  });
-
-  afterAll(async () => {
-    if (!haveRedis) return;
-    const exited = new Promise((resolve) => redisServer.once('exit', resolve));
-    redisServer.kill('SIGTERM');
-    await exited;
-    await daemon.stop();
-  });
-
-  (haveRedis ? it : it.skip)('reports the same parameters with the same defaults', async () => {
+  peers.it('reports the same parameters with the same defaults', async () => {
     const lines = GET_PATTERNS.map((p) => `CONFIG GET ${p}`);
-    const [ours, theirs] = await Promise.all([replies(daemon.redisPort, lines), replies(redisPort, lines)]);
+    const [ours, theirs] = await Promise.all([pipelinedReplies(peers.oursPort, lines), pipelinedReplies(peers.redisPort, lines)]);
     for (let i = 0; i < lines.length; i++) {
       const mine = configMap(ours[i]!);
       for (const name of ONLY_72) mine.delete(name);
@@ -159,8 +101,8 @@ describe('the encoding thresholds against redis-server 7.0', () => {
     expect(configMap(ours[0]!).size).toBeGreaterThanOrEqual(5);
   });
 
-  (haveRedis ? it : it.skip)('accepts, refuses and normalizes values as Redis does; an alias shares its value', async () => {
-    const [ours, theirs] = await Promise.all([replies(daemon.redisPort, SET_LINES), replies(redisPort, SET_LINES)]);
+  peers.it('accepts, refuses and normalizes values as Redis does; an alias shares its value', async () => {
+    const [ours, theirs] = await Promise.all([pipelinedReplies(peers.oursPort, SET_LINES.map(words)), pipelinedReplies(peers.redisPort, SET_LINES.map(words))]);
     const diffs = SET_LINES.flatMap((line, i) => (ours[i] === theirs[i] ? [] : [`${line}\n  ours:  ${JSON.stringify(ours[i])}\n  redis: ${JSON.stringify(theirs[i])}`]));
     expect(diffs).toEqual([]);
     // Not vacuous: setting the alias changed the name's value.
@@ -168,9 +110,11 @@ describe('the encoding thresholds against redis-server 7.0', () => {
   });
 
   it('has Redis 7.2\'s set-max-listpack-* with their defaults, bounds and units', async () => {
-    const port = haveRedis ? daemon.redisPort : (daemon = await startRespDaemon(['-t', '1'])).redisPort;
+    // Without redis-server this check still runs, on a daemon of its own.
+    const ownDaemon: RespDaemon | null = peers.available ? null : await startRespDaemon(['-t', '1']);
+    const port = ownDaemon?.redisPort ?? peers.oursPort;
     expect(
-      await replies(port, [
+      await pipelinedReplies(port, [
         'CONFIG GET set-max-listpack-*',
         'CONFIG SET set-max-listpack-entries -1',
         'CONFIG SET set-max-listpack-value 2kb',
@@ -184,8 +128,8 @@ describe('the encoding thresholds against redis-server 7.0', () => {
       '*2\r\n$22\r\nset-max-listpack-value\r\n$4\r\n2048\r\n',
       '+OK\r\n',
     ]);
-    const [defaults] = await replies(port, ['CONFIG GET set-max-listpack-*']);
+    const [defaults] = await pipelinedReplies(port, ['CONFIG GET set-max-listpack-*']);
     expect(configMap(defaults!)).toEqual(new Map([['set-max-listpack-entries', '128'], ['set-max-listpack-value', '64']]));
-    if (!haveRedis) await daemon.stop();
+    await ownDaemon?.stop();
   });
 });

@@ -8,46 +8,12 @@
  * compared with Redis in RESP2 and RESP3. Skipped, with a message, when
  * redis-server is not installed.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { keySlot } from '../../../src/cluster/redis-topology';
-import { freePort } from '../../helpers/daemon';
-import { RawClient } from '../../helpers/raw-client';
-import { countReplies, replyEnd, startRespDaemon, type RespDaemon } from './resp-daemon';
-
-const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
-if (!haveRedis) console.warn('redis-server not installed: skipping the movable-keys differential tests against real Redis');
-
-/** A command line: words split on spaces; `""` is an empty argument. */
-function encode(line: string): string {
-  const words = line.split(' ').map((w) => (w === '""' ? '' : w));
-  return `*${words.length}\r\n${words.map((w) => `$${Buffer.byteLength(w)}\r\n${w}\r\n`).join('')}`;
-}
-
-/** Each line's reply, in order, over one connection (RESP3 after a HELLO 3 whose reply is dropped: it names the server). */
-async function replies(port: number, lines: readonly string[], protocol: 2 | 3 = 2): Promise<string[]> {
-  const client = await RawClient.connect(port);
-  try {
-    if (protocol === 3) {
-      client.send(encode('HELLO 3'));
-      await client.readUntil((r) => countReplies(r) >= 1);
-    }
-    client.send(lines.map(encode).join(''));
-    const bytes = await client.readUntil((r) => countReplies(r) >= lines.length, 5000);
-    const out: string[] = [];
-    for (let at = 0; out.length < lines.length; ) {
-      const end = replyEnd(bytes, at);
-      out.push(bytes.toString('latin1', at, end));
-      at = end;
-    }
-    return out;
-  } finally {
-    client.close();
-  }
-}
+import { startRespDaemon, type RespDaemon } from './resp-daemon';
+import { pipelinedReplies, useRedisPeers } from './redis-peer';
 
 type Resp2 = string | number | null | Resp2[];
 
@@ -76,22 +42,6 @@ function parseResp2(bytes: string, at = 0): [Resp2, number] {
     default:
       return [header, next];
   }
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`port ${port} not listening`);
 }
 
 const GETKEYS_LINES = [
@@ -194,29 +144,11 @@ const SET_SOURCE_LINES = [
 ];
 
 describe('against redis-server 7.0', () => {
-  let daemon: RespDaemon;
-  let redisServer: ChildProcess;
-  let redisPort: number;
+  // Two shards: the sources of one command live on different shards.
+  const peers = useRedisPeers('the movable-keys differential tests against real Redis', ['-t', '2']);
 
-  beforeAll(async () => {
-    if (!haveRedis) return;
-    // Two shards: the sources of one command live on different shards.
-    daemon = await startRespDaemon(['-t', '2']);
-    redisPort = await freePort();
-    redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await waitForPort(redisPort);
-  });
-
-  afterAll(async () => {
-    if (!haveRedis) return;
-    const exited = new Promise((resolve) => redisServer.once('exit', resolve));
-    redisServer.kill('SIGTERM');
-    await exited;
-    await daemon.stop();
-  });
-
-  (haveRedis ? it : it.skip)('answers every line byte for byte as Redis does', async () => {
-    const [ours, theirs] = await Promise.all([replies(daemon.redisPort, GETKEYS_LINES), replies(redisPort, GETKEYS_LINES)]);
+  peers.it('answers every line byte for byte as Redis does', async () => {
+    const [ours, theirs] = await Promise.all([pipelinedReplies(peers.oursPort, GETKEYS_LINES), pipelinedReplies(peers.redisPort, GETKEYS_LINES)]);
     const diffs = GETKEYS_LINES.flatMap((line, i) => (ours[i] === theirs[i] ? [] : [`${line}\n  ours:  ${JSON.stringify(ours[i])}\n  redis: ${JSON.stringify(theirs[i])}`]));
     expect(diffs).toEqual([]);
     // Not vacuous: the movable commands really report keys.
@@ -225,9 +157,9 @@ describe('against redis-server 7.0', () => {
   });
 
   for (const protocol of [2, 3] as const) {
-    (haveRedis ? it : it.skip)(`ZUNION / ZINTER / ZDIFF and their STORE forms read a plain set as scores of 1 (RESP${protocol})`, async () => {
-      const ours = await replies(daemon.redisPort, SET_SOURCE_LINES, protocol);
-      const theirs = await replies(redisPort, SET_SOURCE_LINES, protocol);
+    peers.it(`ZUNION / ZINTER / ZDIFF and their STORE forms read a plain set as scores of 1 (RESP${protocol})`, async () => {
+      const ours = await pipelinedReplies(peers.oursPort, SET_SOURCE_LINES, protocol);
+      const theirs = await pipelinedReplies(peers.redisPort, SET_SOURCE_LINES, protocol);
       const diffs = SET_SOURCE_LINES.flatMap((line, i) => (ours[i] === theirs[i] ? [] : [`${line}\n  ours:  ${JSON.stringify(ours[i])}\n  redis: ${JSON.stringify(theirs[i])}`]));
       expect(diffs).toEqual([]);
       if (protocol === 2) {
@@ -238,10 +170,10 @@ describe('against redis-server 7.0', () => {
     });
   }
 
-  (haveRedis ? it : it.skip)('COMMAND INFO gives the counted commands Redis\'s flags, key positions and key specs', async () => {
+  peers.it('COMMAND INFO gives the counted commands Redis\'s flags, key positions and key specs', async () => {
     const names = ['zunion', 'zinter', 'zdiff', 'zintercard', 'sintercard', 'lmpop', 'zmpop', 'zunionstore', 'zinterstore', 'zdiffstore', 'blmpop', 'bzmpop'];
     const lines = names.map((n) => `COMMAND INFO ${n}`);
-    const [ours, theirs] = await Promise.all([replies(daemon.redisPort, lines), replies(redisPort, lines)]);
+    const [ours, theirs] = await Promise.all([pipelinedReplies(peers.oursPort, lines), pipelinedReplies(peers.redisPort, lines)]);
     // name, arity, flags, first key, last key, step, key specs (ACL categories and tips are compared elsewhere, or differ on purpose).
     const essentials = (reply: string): Resp2[] => {
       const info = (parseResp2(reply)[0] as Resp2[][])[0]!;
@@ -255,13 +187,13 @@ describe('against redis-server 7.0', () => {
    * SETUSER): every key of a counted command is checked, destination and
    * sources alike, and the refusals are Redis's bytes.
    */
-  (haveRedis ? it : it.skip)('an ACL user limited to ~a* is refused any other key, as by Redis', async () => {
+  peers.it('an ACL user limited to ~a* is refused any other key, as by Redis', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'movable-keys-acl-'));
     const rule = 'zed on >zpw ~a* +@all';
     fs.writeFileSync(path.join(dir, 'users.acl'), `user default on nopass ~* &* +@all\nuser ${rule}\n`);
     const withAcl = await startRespDaemon(['-t', '1', '--acl-file', path.join(dir, 'users.acl')]);
     try {
-      expect(await replies(redisPort, [`ACL SETUSER ${rule}`])).toEqual(['+OK\r\n']);
+      expect(await pipelinedReplies(peers.redisPort, [`ACL SETUSER ${rule}`])).toEqual(['+OK\r\n']);
       const lines = [
         'AUTH zed zpw',
         'ZADD a2 1 x',
@@ -283,7 +215,7 @@ describe('against redis-server 7.0', () => {
         'BLPOP a1 0.01',
         'ZUNIONSTORE a1 0 b1',
       ];
-      const [ours, redis70] = await Promise.all([replies(withAcl.redisPort, lines), replies(redisPort, lines)]);
+      const [ours, redis70] = await Promise.all([pipelinedReplies(withAcl.redisPort, lines), pipelinedReplies(peers.redisPort, lines)]);
       // Our NOPERM texts are Redis 7.2's (resp-auth.ts); 7.0 words the same refusal differently.
       const theirs = redis70.map((r) => (r === REDIS_70_KEY_DENIED ? '-NOPERM No permissions to access a key\r\n' : r));
       const diffs = lines.flatMap((line, i) => (ours[i] === theirs[i] ? [] : [`${line}\n  ours:  ${JSON.stringify(ours[i])}\n  redis: ${JSON.stringify(theirs[i])}`]));
@@ -291,7 +223,7 @@ describe('against redis-server 7.0', () => {
       expect(ours[2]).toBe('-NOPERM No permissions to access a key\r\n');
       expect(ours[4]).toBe(':1\r\n');
     } finally {
-      await replies(redisPort, ['ACL DELUSER zed', 'FLUSHALL']);
+      await pipelinedReplies(peers.redisPort, ['ACL DELUSER zed', 'FLUSHALL']);
       await withAcl.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -318,12 +250,12 @@ describe('--redis-cluster sees every key of a counted command', () => {
     fs.writeFileSync(clusterFile, `127.0.0.1|127.0.0.1|${node.port - 1}\n127.0.0.1|127.0.0.1|${node.port}\n`);
     otherRedisPort = node.redisPort - 1;
     for (let i = 0; ; i++) {
-      const [info] = await replies(node.redisPort, ['CLUSTER INFO']);
+      const [info] = await pipelinedReplies(node.redisPort, ['CLUSTER INFO']);
       if (info!.includes('cluster_known_nodes:2\r\n')) break;
       if (i > 300) throw new Error('the daemon never read the cluster file');
       await new Promise((r) => setTimeout(r, 50));
     }
-    const [nodes] = await replies(node.redisPort, ['CLUSTER NODES']);
+    const [nodes] = await pipelinedReplies(node.redisPort, ['CLUSTER NODES']);
     const [, start, end] = /myself[^\n]* (\d+)-(\d+)/.exec(nodes!)!;
     mine = (slot) => slot >= Number(start) && slot <= Number(end);
   }, 30_000);
@@ -353,7 +285,7 @@ describe('--redis-cluster sees every key of a counted command', () => {
       `BLPOP ${a} ${b} 0.01`,
       `BZPOPMAX ${a} ${b} 0.01`,
     ];
-    expect(await replies(node.redisPort, lines)).toEqual(lines.map(() => CROSSSLOT));
+    expect(await pipelinedReplies(node.redisPort, lines)).toEqual(lines.map(() => CROSSSLOT));
   });
 
   it('runs a counted command whose keys share a slot this node owns', async () => {
@@ -361,7 +293,7 @@ describe('--redis-cluster sees every key of a counted command', () => {
     const [k1, k2, dst] = [`{${tag}}1`, `{${tag}}2`, `{${tag}}dst`];
     const bulk = (text: string): string => `$${text.length}\r\n${text}\r\n`;
     expect(
-      await replies(node.redisPort, [
+      await pipelinedReplies(node.redisPort, [
         `ZADD ${k1} 1 x`,
         `ZADD ${k2} 2 x`,
         `ZUNIONSTORE ${dst} 2 ${k1} ${k2}`,
@@ -382,13 +314,13 @@ describe('--redis-cluster sees every key of a counted command', () => {
   it('inside MULTI, a counted command\'s keys join the transaction\'s slot check', async () => {
     const tag = keyWhere('multi', mine);
     const other = keyWhere('other', (s) => mine(s) && s !== keySlot(Buffer.from(tag)));
-    expect(await replies(node.redisPort, ['MULTI', `ZUNION 2 {${tag}}a {${tag}}b`, `GET ${other}`, 'EXEC'])).toEqual([
+    expect(await pipelinedReplies(node.redisPort, ['MULTI', `ZUNION 2 {${tag}}a {${tag}}b`, `GET ${other}`, 'EXEC'])).toEqual([
       '+OK\r\n',
       '+QUEUED\r\n',
       '+QUEUED\r\n',
       CROSSSLOT,
     ]);
-    expect(await replies(node.redisPort, ['MULTI', `ZUNIONSTORE ${tag} 2 {${tag}}a ${other}`, 'EXEC'])).toEqual([
+    expect(await pipelinedReplies(node.redisPort, ['MULTI', `ZUNIONSTORE ${tag} 2 {${tag}}a ${other}`, 'EXEC'])).toEqual([
       '+OK\r\n',
       CROSSSLOT,
       "-EXECABORT Transaction discarded because of previous errors.\r\n",
@@ -399,9 +331,9 @@ describe('--redis-cluster sees every key of a counted command', () => {
     const tag = keyWhere('away', (s) => !mine(s));
     const moved = `-MOVED ${keySlot(Buffer.from(tag))} 127.0.0.1:${otherRedisPort}\r\n`;
     expect(
-      await replies(node.redisPort, [`ZUNION 2 {${tag}}a {${tag}}b`, `LMPOP 1 {${tag}}a LEFT`, `BZMPOP 0.01 1 ${tag} MIN`, `SINTERCARD 1 ${tag}`]),
+      await pipelinedReplies(node.redisPort, [`ZUNION 2 {${tag}}a {${tag}}b`, `LMPOP 1 {${tag}}a LEFT`, `BZMPOP 0.01 1 ${tag} MIN`, `SINTERCARD 1 ${tag}`]),
     ).toEqual([moved, moved, moved, moved]);
     const local = keyWhere('local', mine);
-    expect(await replies(node.redisPort, [`ZUNIONSTORE ${local} 1 ${tag}`])).toEqual([CROSSSLOT]);
+    expect(await pipelinedReplies(node.redisPort, [`ZUNIONSTORE ${local} 1 ${tag}`])).toEqual([CROSSSLOT]);
   });
 });

@@ -60,6 +60,8 @@ export interface RedisPeers {
   readonly available: boolean;
   /** `describe` when redis-server is installed, `describe.skip` otherwise. */
   readonly describe: jest.Describe;
+  /** `it` when redis-server is installed, `it.skip` otherwise: for a block that also holds tests without Redis, or calls `useRedisPeers` inside itself. */
+  readonly it: jest.It;
   /** Our daemon's Redis port (read it inside a test: the daemon starts in beforeAll). */
   readonly oursPort: number;
   /** The real redis-server's port (read it inside a test). */
@@ -95,6 +97,7 @@ export function useRedisPeers(suite: string, daemonArgs: string[] = [], redisOpt
   return {
     available: REDIS_SERVER_INSTALLED,
     describe: REDIS_SERVER_INSTALLED ? describe : describe.skip,
+    it: REDIS_SERVER_INSTALLED ? it : it.skip,
     get oursPort() {
       return started(ours, 'our daemon').redisPort;
     },
