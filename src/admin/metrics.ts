@@ -83,6 +83,8 @@ const GENERAL_COUNTERS: readonly (readonly [name: string, key: string, help: str
   ['memcached_item_too_large_total', 'store_too_large', 'The number of times an item exceeded the max-item-size when being stored.'],
   ['memcached_item_no_memory_total', 'store_no_memory', 'The number of times an item could not be stored due to no more memory.'],
   ['memcached_lru_crawler_reclaimed_total', 'crawler_reclaimed', 'Total items freed by LRU Crawler.'],
+  ['shardcache_slabs_moved_total', 'slabs_moved', 'Slab pages moved from one size class to another (memcached slabs_moved).'],
+  ['shardcache_slab_reassign_evictions_total', 'slab_reassign_evictions_nomem', 'Valid items evicted to empty a page for another size class.'],
   ['memcached_auth_commands_total', 'auth_cmds', 'Number of authentication commands handled, success or failure.'],
   ['memcached_auth_errors_total', 'auth_errors', 'Number of failed authentications.'],
   ['shardcache_discovery_refresh_failures_total', 'cluster_refresh_failures', 'Membership source refreshes that failed.'],

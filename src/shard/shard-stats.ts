@@ -47,6 +47,8 @@ export function emptyShardStats(): ShardStatsSnapshot {
     get_flushed: 0,
     crawler_items_checked: 0,
     lru_crawler_starts: 0,
+    slabs_moved: 0,
+    slab_reassign_evictions_nomem: 0,
     total_pages: 0,
     hash_power_level: 0,
     hash_bytes: 0,

@@ -7,6 +7,10 @@
  *   lazily under the shared page budget). A page belongs to one size class
  *   and is cut into chunks of that class; chunks are carved lazily from the
  *   class's newest page, and freed chunks go on a per-class free list.
+ * - Pages change class only through the page mover (memcached's slab_reassign, done inline): when
+ *   a class owns nothing to evict and the budget is spent, one page of another class is emptied
+ *   (its items evicted) and carved for the class that needs it. Page numbers never change, so a
+ *   handle names the same page before and after; only the chunks on the moved page die.
  * - An item is a header, its key and its value inside one chunk (layout in
  *   item-layout.ts). Items are named by u32 handles: page number << chunkBits
  *   | chunk index; handle 0 means "none" because page 0 never exists.
@@ -252,6 +256,9 @@ export class Store {
   /** Crawler: linked items examined, and passes begun over the pages (memcached's lru_crawler_starts). */
   #crawlerItemsChecked = 0;
   #crawlerStarts = 0;
+  /** Page mover: pages moved between classes, and live items evicted to empty them. */
+  #slabsMoved = 0;
+  #slabReassignEvictionsNomem = 0;
 
   readonly #decimal = new DecimalU64();
 
@@ -401,7 +408,7 @@ export class Store {
       this.#overwrite(old, cls, total, value, valueOffset, valueLength, clientFlags, expiresAtMs, nowMs);
       return StoreStatus.Stored;
     }
-    const h = this.#alloc(cls, nowMs);
+    const h = this.#alloc(cls, nowMs, old);
     if (h === 0) {
       if (mode === StoreMode.Set && old !== 0) this.#unlinkAndFree(old);
       return StoreStatus.NoMemory;
@@ -511,7 +518,7 @@ export class Store {
       return StoreStatus.Ok;
     }
     if (newCls < 0) return StoreStatus.NoMemory;
-    const nh = this.#alloc(newCls, nowMs);
+    const nh = this.#alloc(newCls, nowMs, h);
     if (nh === 0) return StoreStatus.NoMemory;
     const expiresAt = this.#pageF64[p]![b >>> 3]!;
     const flags = u32[w + W_CLIENT_FLAGS]!;
@@ -1298,6 +1305,8 @@ export class Store {
       get_flushed: this.#getFlushed,
       crawler_items_checked: this.#crawlerItemsChecked,
       lru_crawler_starts: this.#crawlerStarts,
+      slabs_moved: this.#slabsMoved,
+      slab_reassign_evictions_nomem: this.#slabReassignEvictionsNomem,
       total_pages: this.#pageCount,
       hash_power_level: this.#hashPower,
       hash_bytes: (this.#buckets.length + (this.#oldBuckets?.length ?? 0)) * Uint32Array.BYTES_PER_ELEMENT,
@@ -1328,6 +1337,8 @@ export class Store {
   resetStats(): void {
     this.#crawlerItemsChecked = 0;
     this.#crawlerStarts = 0;
+    this.#slabsMoved = 0;
+    this.#slabReassignEvictionsNomem = 0;
     this.#totalItems = 0;
     this.#evictions = 0;
     this.#reclaimed = 0;
@@ -1839,7 +1850,7 @@ export class Store {
       this.#lruBump(old, cls, u32, w);
       return StoreStatus.Stored;
     }
-    const h = this.#alloc(cls, nowMs);
+    const h = this.#alloc(cls, nowMs, old);
     if (h === 0) return StoreStatus.NotStored;
     // append/prepend keep the old item's flags and expiry.
     const newAt = this.#initItem(h, key, keyOffset, keyLength, hash, newLength, u32[w + W_CLIENT_FLAGS]!, this.#pageF64[p]![b >>> 3]!, nowMs);
@@ -1920,9 +1931,11 @@ export class Store {
 
   /**
    * A chunk of class `cls`, or 0: the free list, then the newest page's uncarved chunks, then a new page
-   * from the budget, then the LRU tail of the class (reclaimed if dead, else evicted).
+   * from the budget, then the LRU tail of the class (reclaimed if dead, else evicted), then a page moved
+   * from another class. `keep` (0 = none) is an item the caller still reads after this call (the one
+   * being replaced): it is in another class, so only the page mover could touch it, and it spares it.
    */
-  #alloc(cls: number, nowMs: number): number {
+  #alloc(cls: number, nowMs: number, keep: number): number {
     const free = this.#freeHead[cls]!;
     if (free !== 0) {
       const p = free >>> this.#chunkBits;
@@ -1956,8 +1969,123 @@ export class Store {
       this.#unlink(tail);
       return tail;
     }
+    // Off the hot path: only a class that owns no chunk at all gets here.
+    const moved = this.#movePageTo(cls, keep === 0 ? 0 : keep >>> this.#chunkBits, nowMs);
+    if (moved !== 0) return moved;
     this.#classOutOfMemory[cls]++;
     return 0;
+  }
+
+  // ---------------------------------------------------------------- page mover
+
+  /**
+   * Takes one page from a donor class (see #pickDonorClass), evicts the items on it, and makes it
+   * the current page of `cls` with its first chunk carved; returns that chunk, or 0 when no class
+   * can give a page. Never takes page `sparedPage`. Work: one pass over the page's chunks and one
+   * over the donor's free list (plus the class and, rarely, the page tables to choose).
+   */
+  #movePageTo(cls: number, sparedPage: number, nowMs: number): number {
+    const donor = this.#pickDonorClass(cls);
+    if (donor < 0) return 0;
+    const p = this.#pickDonorPage(donor, sparedPage);
+    if (p === 0) return 0;
+    this.#evictPage(p, donor, nowMs);
+    this.#dropPageFromFreeList(p, donor);
+    this.#classPages[donor]--;
+    // Every other page of the donor is fully carved, so it simply has no current page until its next one.
+    if (this.#classCurrentPage[donor] === p) this.#classCurrentPage[donor] = 0;
+    // The page keeps its number (and buffer): chunks beyond the carved count are never read, so no zeroing.
+    this.#pageClass[p] = cls;
+    this.#pageChunkSize[p] = this.#chunkSizes[cls]!;
+    this.#pageCarved[p] = 1;
+    this.#classPages[cls]++;
+    this.#classCurrentPage[cls] = p;
+    this.#slabsMoved++;
+    return (p << this.#chunkBits) >>> 0;
+  }
+
+  /**
+   * The class that gives a page, -1 when none can. First a class with pages but no live items
+   * (its page costs no evictions; the most pages first). Else the class holding the most pages
+   * among those with at least two: a class that still has items keeps one page, so it can go on
+   * serving its own sizes by evicting. Ties go to the class whose LRU tail was touched longest
+   * ago, then to the smaller class.
+   */
+  #pickDonorClass(cls: number): number {
+    let best = -1;
+    for (let d = 0; d < this.#classCount; d++) {
+      const pages = this.#classPages[d]!;
+      if (d === cls || pages === 0 || (pages < 2 && this.#classUsed[d] !== 0)) continue;
+      if (best < 0 || this.#isBetterDonor(d, best)) best = d;
+    }
+    return best;
+  }
+
+  #isBetterDonor(d: number, than: number): boolean {
+    const empty = this.#classUsed[d] === 0;
+    if (empty !== (this.#classUsed[than] === 0)) return empty;
+    const pages = this.#classPages[d]!;
+    if (pages !== this.#classPages[than]) return pages > this.#classPages[than]!;
+    return this.#tailTime(d) < this.#tailTime(than);
+  }
+
+  /** Last access (unix seconds) of the class's LRU tail, -1 when the LRU is empty. */
+  #tailTime(cls: number): number {
+    const tail = this.#lruTail[cls]!;
+    if (tail === 0) return -1;
+    const p = tail >>> this.#chunkBits;
+    return this.#pageU32[p]![(((tail & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2) + W_TIME]!;
+  }
+
+  /** The donor's page holding its LRU tail (its oldest item goes first, as an eviction would), else any other. */
+  #pickDonorPage(donor: number, sparedPage: number): number {
+    const tail = this.#lruTail[donor]!;
+    if (tail !== 0 && tail >>> this.#chunkBits !== sparedPage) return tail >>> this.#chunkBits;
+    for (let p = 1; p <= this.#pageCount; p++) {
+      if (this.#pageClass[p] === donor && p !== sparedPage) return p;
+    }
+    return 0;
+  }
+
+  /** Unlinks every item on page `p` of class `donor`: dead ones count as reclaimed, live ones as evictions. */
+  #evictPage(p: number, donor: number, nowMs: number): void {
+    const u32 = this.#pageU32[p]!;
+    const size = this.#pageChunkSize[p]!;
+    const carved = this.#pageCarved[p]!;
+    for (let c = 0; c < carved; c++) {
+      const b = c * size;
+      if ((u32[(b >>> 2) + W_META]! & META_LINKED) === 0) continue;
+      const h = ((p << this.#chunkBits) | c) >>> 0;
+      if (this.#isDead(p, b, nowMs)) {
+        this.#countReclaimed(h);
+      } else {
+        this.#evictions++;
+        this.#classEvicted[donor]++;
+        this.#slabReassignEvictionsNomem++;
+        if (!this.#wasFetched(h)) this.#evictedUnfetched++;
+      }
+      this.#unlink(h);
+    }
+  }
+
+  /** Removes the chunks of page `p` from the donor's free list (they leave the class with the page). */
+  #dropPageFromFreeList(p: number, donor: number): void {
+    const cb = this.#chunkBits;
+    const cm = this.#chunkMask;
+    let prev = 0;
+    let h = this.#freeHead[donor]!;
+    while (h !== 0) {
+      const hp = h >>> cb;
+      const next = this.#pageU32[hp]![(((h & cm) * this.#pageChunkSize[hp]!) >>> 2) + W_LRU_NEXT]!;
+      if (hp === p) {
+        if (prev === 0) this.#freeHead[donor] = next;
+        else this.#setLruNext(prev, next);
+        this.#freeCount[donor]--;
+      } else {
+        prev = h;
+      }
+      h = next;
+    }
   }
 
   #freeChunk(h: number): void {

@@ -217,6 +217,10 @@ export interface StoreStats {
   /** Linked items the crawler examined, and the passes it began (memcached's crawler_items_checked, lru_crawler_starts). */
   crawler_items_checked: number;
   lru_crawler_starts: number;
+  /** Pages the page mover took from one class for another (memcached's slabs_moved). */
+  slabs_moved: number;
+  /** Live items the page mover evicted to empty a page (memcached's slab_reassign_evictions_nomem). */
+  slab_reassign_evictions_nomem: number;
   total_pages: number;
   hash_power_level: number;
   hash_bytes: number;
