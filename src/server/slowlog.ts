@@ -129,12 +129,18 @@ export class SlowLog {
   }
 
   /** Logs a command that took `durationMs` when it reaches the threshold. */
+  /** Logs the command if `durationMs` reaches the threshold (`describe` runs only then). */
   consider(durationMs: number, describe: () => readonly Uint8Array[], client: SlowlogClient): void {
+    const durationUs = this.slowUs(durationMs);
+    if (durationUs >= 0) this.push(durationUs, describe(), client);
+  }
+
+  /** The duration in whole µs when a command that took `durationMs` belongs in the log, else -1. */
+  slowUs(durationMs: number): number {
     const threshold = this.thresholdUs;
-    if (threshold < 0 || this.maxLength === 0) return;
+    if (threshold < 0 || this.maxLength === 0) return -1;
     const durationUs = Math.max(0, Math.floor(durationMs * 1000));
-    if (durationUs < threshold) return;
-    this.push(durationUs, describe(), client);
+    return durationUs < threshold ? -1 : durationUs;
   }
 
   push(durationUs: number, args: readonly Uint8Array[], client: SlowlogClient): void {
@@ -250,7 +256,9 @@ export class CommandTimer<Command> implements ReplyTiming {
     if (!runClockValid || this.startEpoch !== runEpoch) return;
     if (this.trace !== null) this.trace('>', this.client.addr, firstLine(reply));
     if (this.latencyLabel >= 0) this.latency!.record(this.latencyLabel, 0);
-    this.log.consider(0, () => this.describe(command), this.client);
+    // Checked before describing: this runs per command, and almost none are slow.
+    const slowUs = this.log.slowUs(0);
+    if (slowUs >= 0) this.log.push(slowUs, this.describe(command), this.client);
   }
 
   finished(slot: TimedSlot, reply: Buffer | Buffer[] | null): void {
@@ -259,7 +267,8 @@ export class CommandTimer<Command> implements ReplyTiming {
     if (this.trace !== null) this.trace('>', this.client.addr, firstLine(reply));
     const durationMs = turnClock() - slot.dispatchedAt;
     if (slot.latencyLabel >= 0) this.latency!.record(slot.latencyLabel, durationMs);
-    this.log.consider(durationMs, () => this.describe(command), this.client);
+    const slowUs = this.log.slowUs(durationMs);
+    if (slowUs >= 0) this.log.push(slowUs, this.describe(command), this.client);
   }
 }
 
