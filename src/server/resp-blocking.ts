@@ -40,7 +40,7 @@ import type { RespVersion } from '../protocol/resp/reply-encoder';
 import type { ReplySlot } from './reply-queue';
 import { listEndIsHead, moveElement } from './resp-list-commands';
 import type { RespHandler, RespSession } from './resp-session';
-import { renderTypedReply, submitGroup, submitTyped, typedKey, type TypedReply } from './resp-typed';
+import { renderTypedReply, submitGroup, submitTyped, typedKey, typedKeys, type TypedReply } from './resp-typed';
 import { setKeyWriteListener } from './resp-watch';
 import { formatRedisDouble, shapeForProtocol } from './resp-zset-commands';
 
@@ -420,18 +420,8 @@ export function blockedClientCount(): number {
 
 // ---- handlers ----
 
-function storedKeys(session: RespSession, keys: Buffer[]): Buffer[] | null {
-  const stored: Buffer[] = [];
-  for (const k of keys) {
-    const s = typedKey(session, k);
-    if (s === null) return null;
-    stored.push(s);
-  }
-  return stored;
-}
-
 function run(session: RespSession, spec: PopSpec, clientKeys: Buffer[], timeoutMs: number, blocking: boolean): void {
-  const keys = storedKeys(session, clientKeys);
+  const keys = typedKeys(session, clientKeys);
   if (keys === null) return;
   const slot = session.reserve();
   // Inside EXEC nothing blocks (Redis answers as on a timeout).

@@ -8,8 +8,8 @@
  * May import `src/protocol/resp` and `src/server`; not sockets, shards or the store.
  */
 import { typedHandler } from './resp-hash-commands';
-import type { RespHandler, RespSession } from './resp-session';
-import { readThenWrite, renderTypedReply, submitGroup, submitTyped, typedKey, type TypedOp, type TypedReply } from './resp-typed';
+import type { RespHandler } from './resp-session';
+import { readThenWrite, renderTypedReply, submitGroup, submitTyped, typedKeys, type TypedOp, type TypedReply } from './resp-typed';
 
 const REGISTERS = 16384;
 
@@ -27,21 +27,11 @@ function unionOf(replies: readonly TypedReply[]): Uint8Array | TypedReply {
   return union;
 }
 
-function storedKeys(session: RespSession, rawKeys: Buffer[]): Buffer[] | null {
-  const keys: Buffer[] = [];
-  for (const raw of rawKeys) {
-    const key = typedKey(session, raw);
-    if (key === null) return null;
-    keys.push(key);
-  }
-  return keys;
-}
-
 const singleKeyCount = typedHandler('pfcount', false);
 
 const pfcount: RespHandler = (session, args) => {
   if (args.length === 2) return singleKeyCount(session, args);
-  const keys = storedKeys(session, args.slice(1));
+  const keys = typedKeys(session, args.slice(1));
   if (keys === null) return;
   const slot = session.reserve();
   const version = session.protocolVersion;
@@ -54,7 +44,7 @@ const pfcount: RespHandler = (session, args) => {
 };
 
 const pfmerge: RespHandler = (session, args) => {
-  const keys = storedKeys(session, args.slice(1));
+  const keys = typedKeys(session, args.slice(1));
   if (keys === null) return;
   const [destination, ...sources] = keys;
   readThenWrite(session, sources.map(readRegisters), (replies) => {

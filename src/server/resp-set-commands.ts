@@ -15,20 +15,10 @@
 import { RespErrors } from '../protocol/resp/errors';
 import { argToInt64 } from '../protocol/resp/strict-integer';
 import { scanMatch, typedHandler } from './resp-hash-commands';
-import type { RespHandler, RespSession } from './resp-session';
-import { readThenWrite, renderTypedReply, submitGroup, typedKey, type TypedOp, type TypedReply } from './resp-typed';
+import type { RespHandler } from './resp-session';
+import { readThenWrite, renderTypedReply, submitGroup, typedKeys, type TypedOp, type TypedReply } from './resp-typed';
 
 type Combine = 'inter' | 'union' | 'diff';
-
-function storedKeys(session: RespSession, rawKeys: Buffer[]): Buffer[] | null {
-  const keys: Buffer[] = [];
-  for (const raw of rawKeys) {
-    const key = typedKey(session, raw);
-    if (key === null) return null;
-    keys.push(key);
-  }
-  return keys;
-}
 
 const readMembers = (key: Buffer): TypedOp => ({ key, name: 'smembers', args: [], write: false });
 
@@ -61,7 +51,7 @@ const asSet = (members: Buffer[]): TypedReply => ({ kind: 'set', items: members.
 
 function setAlgebra(how: Combine): RespHandler {
   return (session, args) => {
-    const keys = storedKeys(session, args.slice(1));
+    const keys = typedKeys(session, args.slice(1));
     if (keys === null) return;
     const slot = session.reserve();
     const version = session.protocolVersion;
@@ -74,7 +64,7 @@ function setAlgebra(how: Combine): RespHandler {
 
 function setAlgebraStore(how: Combine): RespHandler {
   return (session, args) => {
-    const keys = storedKeys(session, args.slice(1));
+    const keys = typedKeys(session, args.slice(1));
     if (keys === null) return;
     const [destination, ...sources] = keys;
     readThenWrite(session, sources.map(readMembers), (replies) => {
@@ -102,7 +92,7 @@ const sintercard: RespHandler = (session, args) => {
     if (value === null || value < 0n) return session.replyError("ERR LIMIT can't be negative");
     limit = value;
   }
-  const keys = storedKeys(session, args.slice(2, keyEnd));
+  const keys = typedKeys(session, args.slice(2, keyEnd));
   if (keys === null) return;
   const slot = session.reserve();
   const version = session.protocolVersion;
@@ -116,7 +106,7 @@ const sintercard: RespHandler = (session, args) => {
 
 /** SMOVE source destination member, as Redis's smoveCommand orders its checks. */
 const smove: RespHandler = (session, args) => {
-  const keys = storedKeys(session, [args[1]!, args[2]!]);
+  const keys = typedKeys(session, [args[1]!, args[2]!]);
   if (keys === null) return;
   const [source, destination] = keys as [Buffer, Buffer];
   const member = args[3]!;

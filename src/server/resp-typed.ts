@@ -82,6 +82,17 @@ export function typedKey(session: RespSession, rawKey: Buffer): Buffer | null {
   return storedKey(session.database, rawKey);
 }
 
+/** `typedKey` for several keys: the stored keys, or null after replying that one is too long. */
+export function typedKeys(session: RespSession, rawKeys: readonly Buffer[]): Buffer[] | null {
+  const keys: Buffer[] = [];
+  for (const raw of rawKeys) {
+    const key = typedKey(session, raw);
+    if (key === null) return null;
+    keys.push(key);
+  }
+  return keys;
+}
+
 /** Sends one typed op for a stored key; `onReply` gets its decoded reply. */
 export function submitTyped(
   session: RespSession,

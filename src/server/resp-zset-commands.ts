@@ -24,8 +24,8 @@
  * shards or the store.
  */
 import type { RespVersion } from '../protocol/resp/reply-encoder';
-import type { RespHandler, RespSession } from './resp-session';
-import { readThenWrite, renderTypedReply, submitGroup, submitTyped, typedKey, type TypedOp, type TypedReply } from './resp-typed';
+import type { RespHandler } from './resp-session';
+import { readThenWrite, renderTypedReply, submitGroup, submitTyped, typedKey, typedKeys, type TypedOp, type TypedReply } from './resp-typed';
 
 /** Redis 7.0's text for a double (`%.17g`; inf / -inf by name; -0 as 0, as its small sets keep it). */
 export function formatRedisDouble(value: number): string {
@@ -96,17 +96,6 @@ function numberedKeys(args: Buffer[], at: number): Buffer[] | null {
   return args.slice(at + 1, at + 1 + n);
 }
 
-/** Stored keys for client keys, or null after replying that one is too long. */
-function storedKeys(session: RespSession, keys: Buffer[]): Buffer[] | null {
-  const stored: Buffer[] = [];
-  for (const k of keys) {
-    const s = typedKey(session, k);
-    if (s === null) return null;
-    stored.push(s);
-  }
-  return stored;
-}
-
 /** The first error among `replies`, or null. */
 function firstError(replies: readonly TypedReply[]): TypedReply | null {
   return replies.find((r) => r.kind === 'error') ?? null;
@@ -157,7 +146,7 @@ function combineRead(name: string): RespHandler {
     const clientKeys = numberedKeys(args, 1);
     const routing = typedKey(session, args[2]!);
     if (routing === null) return;
-    const keys = clientKeys === null ? [] : storedKeys(session, clientKeys);
+    const keys = clientKeys === null ? [] : typedKeys(session, clientKeys);
     if (keys === null) return;
     const slot = session.reserve();
     const clientArgs = args.slice(1);
@@ -181,7 +170,7 @@ function combineStore(name: string): RespHandler {
     const destination = typedKey(session, args[1]!);
     if (destination === null) return;
     const clientKeys = numberedKeys(args, 2);
-    const keys = clientKeys === null ? [] : storedKeys(session, clientKeys);
+    const keys = clientKeys === null ? [] : typedKeys(session, clientKeys);
     if (keys === null) return;
     const clientArgs = args.slice(2);
     const check: TypedOp = { key: destination, name: '__zcheck', args: [Buffer.from(name), ...clientArgs], write: false };

@@ -100,3 +100,13 @@ export function byteListCount(bytes: Uint8Array): number {
 export function randomIndex(random: () => number, n: number): number {
   return Math.min(n - 1, Math.floor(random() * n));
 }
+
+/** Bytes a varint of `value` takes at 7 bits per byte (the list and sorted-set encodings write lengths that way). */
+export function varintSize(value: number): number {
+  let size = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    size++;
+  }
+  return size;
+}

@@ -42,6 +42,7 @@ import {
   type TypedCommandResult,
   type TypedReply,
 } from './typed-command';
+import { varintSize } from './bytes';
 
 const HEADER_BYTES = 4;
 const ERR_NO_SUCH_KEY = 'ERR no such key';
@@ -107,15 +108,6 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 // ---- codec ----
-
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 0x80);
-    size++;
-  }
-  return size;
-}
 
 /** Bytes one element takes in the encoding. */
 export function entrySize(elementLength: number): number {

@@ -59,6 +59,7 @@ import {
   type TypedReply,
   wrongArity,
 } from './typed-command';
+import { varintSize } from './bytes';
 
 const HEADER_BYTES = 4;
 
@@ -110,15 +111,6 @@ export function decodeZset(bytes: Uint8Array | null): Zset {
     at += length;
   }
   return { members, scores };
-}
-
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 0x80);
-    size++;
-  }
-  return size;
 }
 
 /** Encodes entries already in order. */
