@@ -19,7 +19,7 @@
  */
 import {
   arityAccepts,
-  findCommand,
+  findCommandByBytes,
   findSubcommand,
   type RespCommandSpec,
 } from '../protocol/resp/command-table';
@@ -65,7 +65,7 @@ import {
 } from './resp-transaction';
 import { unwatchAll, type Watcher } from './resp-watch';
 import type { ServerContext } from './server-context';
-import { describeRespCommand, type CommandTimer } from './slowlog';
+import { describeRespCommand, turnClock, type CommandTimer } from './slowlog';
 import { startCommandTiming } from './stats-report';
 
 /** Runs one command whose name, arity and subcommand were already checked. */
@@ -419,7 +419,7 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
 
   private execute(args: Buffer[]): void {
     if (this.closing || this.queue.isClosed) return;
-    const spec = findCommand(args[0]!.toString('latin1'));
+    const spec = findCommandByBytes(args[0]!);
     if (spec === undefined) return this.refuse(null, unknownCommandError(args[0]!, args.slice(1)));
     const resolved = this.resolve(spec, args);
     if (typeof resolved === 'string') return this.refuse(spec.name, resolved);
@@ -429,7 +429,8 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
       return this.refuse(spec.name, notAllowedWhileSubscribed(resolved.name));
     }
     this.timer?.begin(args, spec.name);
-    this.lastCommandAtMs = Date.now();
+    // Read once per run of JavaScript, not per command (CLIENT LIST shows idle seconds).
+    this.lastCommandAtMs = performance.timeOrigin + turnClock();
     this.lastCommand = resolved.name;
     const transaction = this.transaction;
     if (transaction !== null && !RUN_INSIDE_MULTI.has(spec.name)) {

@@ -312,6 +312,39 @@ export function findCommand(name: string): RespCommandSpec | undefined {
   return BY_NAME.get(name.toLowerCase());
 }
 
+/** ASCII-only lower case: the only letters command names have (no latin1 letter lower-cases into ASCII). */
+const foldByte = (byte: number): number => (byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte);
+
+function foldedHash(bytes: Uint8Array): number {
+  let hash = bytes.length;
+  for (let i = 0; i < bytes.length; i++) hash = (Math.imul(hash, 31) + foldByte(bytes[i]!)) | 0;
+  return hash;
+}
+
+/** Commands by the hash of their lower-case name; collisions are told apart by comparing the bytes. */
+const BY_NAME_HASH = new Map<number, { name: Uint8Array; spec: RespCommandSpec }[]>();
+for (const spec of RESP_COMMANDS) {
+  const name = Buffer.from(spec.name, 'latin1');
+  const hash = foldedHash(name);
+  BY_NAME_HASH.set(hash, [...(BY_NAME_HASH.get(hash) ?? []), { name, spec }]);
+}
+
+/**
+ * findCommand for a name still in bytes (a request's first argument), without making a
+ * string of it: every command goes through here.
+ */
+export function findCommandByBytes(name: Uint8Array): RespCommandSpec | undefined {
+  const candidates = BY_NAME_HASH.get(foldedHash(name));
+  if (candidates === undefined) return undefined;
+  next: for (const candidate of candidates) {
+    const known = candidate.name;
+    if (known.length !== name.length) continue;
+    for (let i = 0; i < known.length; i++) if (foldByte(name[i]!) !== known[i]) continue next;
+    return candidate.spec;
+  }
+  return undefined;
+}
+
 /** The subcommand of `parent` named `name` (any case), or undefined. */
 export function findSubcommand(parent: RespCommandSpec, name: string): RespCommandSpec | undefined {
   const fullName = `${parent.name}|${name.toLowerCase()}`;

@@ -37,10 +37,28 @@ export function parseStrictInt64(bytes: Uint8Array, start: number, end: number):
   return value > INT64_MAX || value < INT64_MIN ? null : value;
 }
 
-/** Like parseStrictInt64 but as a number, for lengths and counts known to be far below 2^53 when valid. */
+/**
+ * Like parseStrictInt64 but as a number, for lengths and counts known to be far below 2^53 when valid.
+ * Every `*count` and `$length` line goes through here, so up to 15 digits it makes no bigint.
+ */
 export function parseStrictSmallInt(bytes: Uint8Array, start: number, end: number): number | null {
-  const value = parseStrictInt64(bytes, start, end);
-  return value === null ? null : Number(value);
+  const length = end - start;
+  if (length <= 0 || length > 15) {
+    const value = parseStrictInt64(bytes, start, end);
+    return value === null ? null : Number(value);
+  }
+  let i = start;
+  const negative = bytes[i] === 0x2d; // '-'
+  if (negative) i++;
+  if (i === end) return null;
+  if (bytes[i] === 0x30) return i + 1 === end && !negative ? 0 : null;
+  let value = 0;
+  for (; i < end; i++) {
+    const d = bytes[i]! - 0x30;
+    if (d < 0 || d > 9) return null;
+    value = value * 10 + d;
+  }
+  return negative ? -value : value;
 }
 
 /** A whole argument as a signed 64-bit integer (command arguments such as EX seconds). */

@@ -1,8 +1,8 @@
 /** The command table: arity rules, lookups, key positions, error texts, strict integers, glob. */
-import { arityAccepts, findCommand, findSubcommand, keyArguments, RESP_COMMANDS } from '../../../../src/protocol/resp/command-table';
+import { arityAccepts, findCommand, findCommandByBytes, findSubcommand, keyArguments, RESP_COMMANDS } from '../../../../src/protocol/resp/command-table';
 import { globMatches } from '../../../../src/protocol/resp/glob';
 import { unknownCommandError, unknownSubcommandError, wrongArityError } from '../../../../src/protocol/resp/errors';
-import { parseStrictInt64 } from '../../../../src/protocol/resp/strict-integer';
+import { parseStrictInt64, parseStrictSmallInt } from '../../../../src/protocol/resp/strict-integer';
 
 test('arity: positive is exact, negative is a minimum', () => {
   expect(arityAccepts(2, 2)).toBe(true);
@@ -10,6 +10,17 @@ test('arity: positive is exact, negative is a minimum', () => {
   expect(arityAccepts(-3, 3)).toBe(true);
   expect(arityAccepts(-3, 9)).toBe(true);
   expect(arityAccepts(-3, 2)).toBe(false);
+});
+
+test('lookup by bytes finds what lookup by name finds, in any case', () => {
+  for (const spec of RESP_COMMANDS) {
+    for (const spelling of [spec.name, spec.name.toUpperCase(), spec.name.replace(/^./, (c) => c.toUpperCase())]) {
+      expect(findCommandByBytes(Buffer.from(spelling, 'latin1'))).toBe(spec);
+    }
+  }
+  for (const unknown of ['', 'gett', 'ge', 'g\u00c9t', 'get\u0000', 'GET ', 'hello|world', 'client|list', '\u00ff\u00ff\u00ff']) {
+    expect(findCommandByBytes(Buffer.from(unknown, 'latin1'))).toBe(findCommand(unknown));
+  }
 });
 
 test('lookups ignore case; subcommands have Redis 7 full names', () => {
@@ -58,9 +69,17 @@ test.each([
   ['', null],
   ['-', null],
   ['1e3', null],
+  ['-123456789012345', -123456789012345n],
+  ['1234567890123456', 1234567890123456n],
+  ['-00', null],
+  ['1-', null],
+  ['12:', null],
 ])('strict integer %j', (text, value) => {
   const bytes = Buffer.from(text);
   expect(parseStrictInt64(bytes, 0, bytes.length)).toBe(value);
+  // The number form (lengths and counts) accepts and refuses exactly the same strings, also mid-buffer.
+  const framed = Buffer.from(`$${text}\r\n`);
+  expect(parseStrictSmallInt(framed, 1, framed.length - 2)).toBe(value === null ? null : Number(value));
 });
 
 test('key arguments from first / last / step', () => {
