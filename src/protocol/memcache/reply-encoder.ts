@@ -2,6 +2,7 @@
  * Renders memcached text replies as bytes. Fixed lines are preallocated; a
  * retrieval reply (all its VALUE lines and END) is built in one Buffer.
  */
+import { copyBytes, decimalDigits, writeAscii, writeDecimal } from '../../util/bytes';
 
 function line(text: string): Buffer {
   return Buffer.from(`${text}\r\n`, 'latin1');
@@ -40,25 +41,10 @@ export function u64ToDecimal(high: number, low: number): string {
   return ((BigInt(high) << 32n) | BigInt(low)).toString();
 }
 
-/** Decimal digits of a non-negative integer below 2^53. */
-export function decimalDigits(n: number): number {
-  let digits = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    digits++;
-  }
-  return digits;
-}
+export { decimalDigits, writeDecimal };
 
-/** Writes `n` (non-negative, below 2^53) in decimal at `at`; returns the offset after it. */
-export function writeDecimal(out: Buffer, at: number, n: number): number {
-  const end = at + decimalDigits(n);
-  for (let i = end - 1; i >= at; i--) {
-    out[i] = 48 + (n % 10);
-    n = Math.floor(n / 10);
-  }
-  return end;
-}
+const VALUE_PREFIX = Buffer.from('VALUE ', 'latin1');
+const CRLF_END_CRLF = Buffer.from('\r\nEND\r\n', 'latin1');
 
 /**
  * The reply to a one-key get that hit: `VALUE <key> <flags> <bytes>[ <cas>]`,
@@ -77,8 +63,8 @@ export function renderSingleHit(
   const cas = withCas ? u64ToDecimal(casHigh, casLow) : null;
   const size = 6 + key.length + 1 + decimalDigits(clientFlags) + 1 + decimalDigits(length) + (cas === null ? 0 : 1 + cas.length) + 2 + length + 7;
   const out = Buffer.allocUnsafe(size);
-  let at = out.write('VALUE ', 0, 'latin1');
-  out.set(key, at);
+  let at = writeAscii(out, 0, VALUE_PREFIX);
+  copyBytes(out, at, key, 0, key.length);
   at += key.length;
   out[at++] = 32;
   at = writeDecimal(out, at, clientFlags);
@@ -90,8 +76,8 @@ export function renderSingleHit(
   }
   out[at++] = 13;
   out[at++] = 10;
-  out.set(data.subarray(offset, offset + length), at);
-  out.write('\r\nEND\r\n', at + length, 'latin1');
+  copyBytes(out, at, data, offset, offset + length);
+  writeAscii(out, at + length, CRLF_END_CRLF);
   return out;
 }
 

@@ -8,8 +8,9 @@
  * Hot replies (bulk values, integers, OK) have direct helpers; composite
  * replies are built as `RespValue` trees and encoded once.
  *
- * May import only `src/protocol/resp/*` and node:buffer.
+ * May import only `src/protocol/resp/*`, `src/util/bytes` and node:buffer.
  */
+import { copyBytes, decimalDigits, writeDecimal } from '../../util/bytes';
 
 export type RespVersion = 2 | 3;
 
@@ -81,10 +82,13 @@ export function integerReply(value: number | bigint): Buffer {
 /** `$<len>\r\n<bytes>\r\n` in one exactly sized buffer. */
 export function bulkReply(bytes: Uint8Array, start = 0, end = bytes.length): Buffer {
   const length = end - start;
-  const header = `$${length}${CRLF}`;
-  const out = Buffer.allocUnsafe(header.length + length + 2);
-  out.write(header, 0, 'latin1');
-  out.set(bytes.subarray(start, end), header.length);
+  const headerLength = 1 + decimalDigits(length) + 2;
+  const out = Buffer.allocUnsafe(headerLength + length + 2);
+  out[0] = 0x24; // '$'
+  const at = writeDecimal(out, 1, length);
+  out[at] = 0x0d;
+  out[at + 1] = 0x0a;
+  copyBytes(out, headerLength, bytes, start, end);
   out[out.length - 2] = 0x0d;
   out[out.length - 1] = 0x0a;
   return out;
