@@ -45,6 +45,7 @@ export { decimalDigits, writeDecimal };
 
 const VALUE_PREFIX = Buffer.from('VALUE ', 'latin1');
 const CRLF_END_CRLF = Buffer.from('\r\nEND\r\n', 'latin1');
+const END_CRLF = Buffer.from('END\r\n', 'latin1');
 
 /**
  * The reply to a one-key get that hit: `VALUE <key> <flags> <bytes>[ <cas>]`,
@@ -116,7 +117,7 @@ export class RetrievalReplyBuilder {
       this.arena.copy(bigger, 0, 0, this.used);
       this.arena = bigger;
     }
-    this.arena.set(data.subarray(offset, offset + length), this.used);
+    copyBytes(this.arena, this.used, data, offset, offset + length);
     this.offsets[index] = this.used;
     this.lengths[index] = length;
     this.flags[index] = clientFlags;
@@ -147,9 +148,10 @@ export class RetrievalReplyBuilder {
       const offset = this.offsets[i]!;
       if (offset < 0) continue;
       const length = this.lengths[i]!;
-      at += out.write('VALUE ', at, 'latin1');
-      out.set(keys[i]!, at);
-      at += keys[i]!.length;
+      at = writeAscii(out, at, VALUE_PREFIX);
+      const key = keys[i]!;
+      copyBytes(out, at, key, 0, key.length);
+      at += key.length;
       out[at++] = 32;
       at = writeDecimal(out, at, this.flags[i]!);
       out[at++] = 32;
@@ -160,12 +162,12 @@ export class RetrievalReplyBuilder {
       }
       out[at++] = 13;
       out[at++] = 10;
-      this.arena.copy(out, at, offset, offset + length);
+      copyBytes(out, at, this.arena, offset, offset + length);
       at += length;
       out[at++] = 13;
       out[at++] = 10;
     }
-    out.write('END\r\n', at, 'latin1');
+    writeAscii(out, at, END_CRLF);
     return out;
   }
 }
