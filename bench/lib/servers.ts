@@ -66,14 +66,18 @@ export function shardcacheNodeFlags(): string[] {
   return m === null ? [] : m[1]!.trim().split(/\s+/).filter((f) => f !== '');
 }
 
-/** Starts shardcache; with `resp` it also opens the RESP port and the load goes there. */
-export async function startShardcache(args: string[], resp = false): Promise<ServerUnderTest> {
+/**
+ * Starts shardcache; with `resp` it also opens the RESP port and the load goes there.
+ * `nodeFlags` replaces the shipped node flags and `pipeStdout` keeps the process's stdout
+ * readable (bench/gc-stability.ts reads V8's --trace-gc lines there).
+ */
+export async function startShardcache(args: string[], resp = false, nodeFlags = shardcacheNodeFlags(), pipeStdout = false): Promise<ServerUnderTest> {
   const port = await freePort();
   const redisPort = resp ? await freePort() : 0;
   const child = spawn(
     process.execPath,
-    [...shardcacheNodeFlags(), SHARDCACHE_MAIN, '-p', String(port), '-l', '127.0.0.1', ...(resp ? ['--redis-port', String(redisPort)] : []), ...args],
-    { stdio: 'ignore' },
+    [...nodeFlags, SHARDCACHE_MAIN, '-p', String(port), '-l', '127.0.0.1', ...(resp ? ['--redis-port', String(redisPort)] : []), ...args],
+    { stdio: ['ignore', pipeStdout ? 'pipe' : 'ignore', 'ignore'] },
   );
   await waitForPort(port);
   if (resp) await waitForPort(redisPort);
