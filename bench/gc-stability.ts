@@ -11,7 +11,8 @@
  *   node dist/bench/gc-stability.js [--runs 5] [--semi 4,8] [--seconds 4] [--pipeline 16]
  */
 import { cpuSeconds, shardcacheNodeFlags, startShardcache, stopServer } from './lib/servers';
-import { primeKeys, runLoad } from './lib/loadgen';
+import { median } from './lib/histogram';
+import { getSetMix, primeKeys, runLoad } from './lib/loadgen';
 
 interface Args {
   runs: number;
@@ -91,18 +92,7 @@ async function oneRun(semiSpaceMb: number, args: Args): Promise<RunResult> {
     await primeKeys('127.0.0.1', server.port, 100_000, 32);
     gc.startCounting();
     const cpuBefore = cpuSeconds(server.pid);
-    const load = await runLoad({
-      host: '127.0.0.1',
-      port: server.port,
-      connections: 50,
-      pipeline: args.pipeline,
-      seconds: args.seconds,
-      getRatio: 0.9,
-      valueSize: 32,
-      keySpace: 100_000,
-      threads: 1,
-      seed: 42,
-    });
+    const load = await runLoad(getSetMix(server.port, args.pipeline, args.seconds));
     const cpu = cpuSeconds(server.pid) - cpuBefore;
     if (load.errors > 0) throw new Error(`${load.errors} errors (${load.firstError})`);
     const front = gc.of(gc.isolates[0]);
@@ -118,12 +108,6 @@ async function oneRun(semiSpaceMb: number, args: Args): Promise<RunResult> {
   } finally {
     await stopServer(server);
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function main(): Promise<void> {

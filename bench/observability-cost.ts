@@ -8,7 +8,8 @@
  *   node dist/bench/observability-cost.js [--rounds 3] [--seconds 4] [--pipeline 16]
  */
 import { cpuSeconds, freePort, startShardcache, stopServer } from './lib/servers';
-import { primeKeys, runLoad } from './lib/loadgen';
+import { median } from './lib/histogram';
+import { getSetMix, primeKeys, runLoad } from './lib/loadgen';
 
 interface Variant {
   name: string;
@@ -36,12 +37,6 @@ function parseArgs(argv: string[]): { rounds: number; seconds: number; pipeline:
   return args;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 async function runVariant(variant: Variant, seconds: number, pipeline: number): Promise<{ opsPerSec: number; cpuUsPerOp: number; scrapes: number }> {
   const adminPort = await freePort();
   const server = await startShardcache(['-m', '1024', ...variant.args(adminPort)]);
@@ -58,18 +53,7 @@ async function runVariant(variant: Variant, seconds: number, pipeline: number): 
       }
     })();
     const cpuBefore = cpuSeconds(server.pid);
-    const result = await runLoad({
-      host: '127.0.0.1',
-      port: server.port,
-      connections: 50,
-      pipeline,
-      seconds,
-      getRatio: 0.9,
-      valueSize: 32,
-      keySpace: 100_000,
-      threads: 1,
-      seed: 42,
-    });
+    const result = await runLoad(getSetMix(server.port, pipeline, seconds));
     const cpu = cpuSeconds(server.pid) - cpuBefore;
     scraping = false;
     await scraper;

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeRatioChart, type RatioBar } from './lib/chart';
+import { median } from './lib/histogram';
 import { multiGetStorm, primeKeys, runLoad, type LoadOptions, type LoadResult } from './lib/loadgen';
 import { memaslapArgs, memaslapBinary, runMemaslap } from './lib/memaslap';
 import { redisBenchmarkArgs, redisBenchmarkBinary, runRedisBenchmark } from './lib/redis-benchmark';
@@ -342,12 +343,6 @@ interface Summary {
   cpu: number;
   errors: number;
   notes: string;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const MiB = 1048576;

@@ -379,6 +379,14 @@ async function runConnections(options: LoadOptions, connections: number, idle: n
 }
 
 /** Runs the load from `threads` worker threads and merges their results. */
+/**
+ * The ARCHITECTURE target load on the memcached port: get:set 9:1, 32 B values, uniform
+ * keys over 100k primed ones, 50 connections from one thread, seed 42.
+ */
+export function getSetMix(port: number, pipeline: number, seconds: number): LoadOptions {
+  return { host: '127.0.0.1', port, connections: 50, pipeline, seconds, getRatio: 0.9, valueSize: 32, keySpace: 100_000, threads: 1, seed: 42 };
+}
+
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const perThread = Array.from({ length: options.threads }, (_, t) =>
     Math.floor(options.connections / options.threads) + (t < options.connections % options.threads ? 1 : 0),

@@ -78,17 +78,7 @@ export class DecimalU64 {
   }
 }
 
-/** Number of decimal digits of a non-negative safe integer. */
-export function decimalLength(value: number): number {
-  let n = 1;
-  while (value >= 10) {
-    value = Math.floor(value / 10);
-    n++;
-  }
-  return n;
-}
-
-/** Writes the digits of a non-negative safe integer; `length` must be decimalLength(value). */
+/** Writes the digits of a non-negative safe integer; `length` must be util/bytes decimalDigits(value). */
 export function writeDecimal(bytes: Uint8Array, offset: number, length: number, value: number): void {
   for (let i = offset + length - 1; i >= offset; i--) {
     const q = Math.floor(value / 10);

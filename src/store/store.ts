@@ -26,7 +26,8 @@
  */
 
 import { hashBytes } from '../util/hash';
-import { DecimalU64, U64_MAX, decimalLength, writeDecimal, writeDigitString } from './decimal-u64';
+import { DecimalU64, U64_MAX, writeDecimal, writeDigitString } from './decimal-u64';
+import { decimalDigits } from '../util/bytes';
 import { I64_MAX, I64_MIN, parseRedisInt64 } from './decimal-i64';
 import { addLongDouble, formatLongDouble, parseLongDouble } from './long-double';
 import {
@@ -487,7 +488,7 @@ export class Store {
       big = incr ? (v + delta) & U64_MAX : v > delta ? v - delta : 0n;
     }
     const digits = isBig ? big.toString() : '';
-    const newLength = isBig ? digits.length : decimalLength(small);
+    const newLength = isBig ? digits.length : decimalDigits(small);
     const cls = this.#pageClass[p]!;
 
     if (newLength <= oldLength) {

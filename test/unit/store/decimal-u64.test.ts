@@ -1,4 +1,5 @@
-import { DecimalU64, decimalLength, writeDecimal } from '../../../src/store/decimal-u64';
+import { DecimalU64, writeDecimal } from '../../../src/store/decimal-u64';
+import { decimalDigits } from '../../../src/util/bytes';
 
 function parse(s: string): bigint | null {
   const d = new DecimalU64();
@@ -40,7 +41,7 @@ describe('DecimalU64.parse (memcached safe_strtoull)', () => {
 describe('writeDecimal', () => {
   it('writes the digits of safe integers', () => {
     for (const v of [0, 7, 10, 99, 100, 123456789, Number.MAX_SAFE_INTEGER]) {
-      const n = decimalLength(v);
+      const n = decimalDigits(v);
       expect(n).toBe(String(v).length);
       const b = Buffer.alloc(n + 2, 0x2e);
       writeDecimal(b, 1, n, v);
