@@ -8,7 +8,7 @@
  * modules before any shard worker exists), the others are shard workers. In
  * the good state a 4 s run has about one mark-compact, in the bad one a dozen,
  * and throughput drops by about a quarter (docs/ARCHITECTURE.md, "Launch flag").
- *   node dist/bench/gc-stability.js [--runs 5] [--semi 4,8] [--seconds 4] [--pipeline 16]
+ *   node dist/bench/gc-stability.js [--runs 5] [--semi 4,8,16] [--seconds 4] [--pipeline 16]
  */
 import { cpuSeconds, shardcacheNodeFlags, startShardcache, stopServer } from './lib/servers';
 import { median } from './lib/histogram';
@@ -25,7 +25,7 @@ interface Args {
 const BAD_STATE_MARKS = 5;
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { runs: 5, semiSpaces: [4, 8], seconds: 4, pipeline: 16 };
+  const args: Args = { runs: 5, semiSpaces: [4, 8, 16], seconds: 4, pipeline: 16 };
   for (let i = 0; i < argv.length; i += 2) {
     const text = argv[i + 1] ?? '';
     if (argv[i] === '--semi') args.semiSpaces = text.split(',').map(Number);
