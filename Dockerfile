@@ -56,7 +56,7 @@ STOPSIGNAL SIGTERM
 # admin port given with --admin-port needs `docker run --health-cmd`.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.SHARDCACHE_ADMIN_PORT||9150)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))"]
-# A 16 MB young-generation semi-space (the same flag as `npm start`): see the
+# An 8 MB young-generation semi-space (the same flag as `npm start`): see the
 # "Launch flag" note in docs/ARCHITECTURE.md for why neither smaller nor the default.
-ENTRYPOINT ["node", "--max-semi-space-size=16", "dist/src/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=8", "dist/src/main.js"]
 CMD ["-l", "0.0.0.0"]

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
+#!/usr/bin/env -S node --max-semi-space-size=8
 /**
  * The shardcache executable: command line → Daemon, signals → graceful stop.
  * SIGTERM/SIGINT stop accepting, answer what was already read, close, exit 0;
