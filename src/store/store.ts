@@ -27,7 +27,7 @@
 
 import { hashBytes } from '../util/hash';
 import { DecimalU64, U64_MAX, writeDecimal, writeDigitString } from './decimal-u64';
-import { decimalDigits } from '../util/bytes';
+import { copyBytes, decimalDigits } from '../util/bytes';
 import { I64_MAX, I64_MIN, parseRedisInt64 } from './decimal-i64';
 import { addLongDouble, formatLongDouble, parseLongDouble } from './long-double';
 import {
@@ -81,8 +81,6 @@ const HASH_MIGRATE_PER_INSERT = 8;
 const HASH_MIGRATE_PER_CRAWL = 1024;
 /** scanKeys: what visiting one item costs against its work budget, where one bucket costs 1. */
 export const SCAN_ITEM_COST = 16;
-/** Below this many bytes a plain loop beats creating a subarray view for TypedArray.set. */
-const SMALL_COPY = 64;
 const MIN_PAGE_SIZE = 1024;
 const MAX_SHARD_COUNT = 1 << 20;
 const TWO_32 = 4294967296;
@@ -110,16 +108,6 @@ function expiryConditionHolds(condition: ExpireCondition, currentMs: number, new
       return newMs !== 0 && (currentMs === 0 || newMs < currentMs);
     default:
       return true;
-  }
-}
-
-function copyBytes(src: Uint8Array, srcOffset: number, length: number, dst: Uint8Array, dstOffset: number): void {
-  if (length <= SMALL_COPY) {
-    for (let i = 0; i < length; i++) dst[dstOffset + i] = src[srcOffset + i]!;
-  } else if (srcOffset === 0 && length === src.length) {
-    dst.set(src, dstOffset);
-  } else {
-    dst.set(src.subarray(srcOffset, srcOffset + length), dstOffset);
   }
 }
 
@@ -415,7 +403,7 @@ export class Store {
       return StoreStatus.NoMemory;
     }
     const valueAt = this.#initItem(h, key, keyOffset, keyLength, hash, valueLength, clientFlags, expiresAtMs, nowMs);
-    copyBytes(value, valueOffset, valueLength, this.#pageU8[h >>> this.#chunkBits]!, valueAt);
+    copyBytes(this.#pageU8[h >>> this.#chunkBits]!, valueAt, value, valueOffset, valueOffset + valueLength);
     if (old !== 0) this.#unlinkAndFree(old);
     this.#link(h, cls, total, hash);
     return StoreStatus.Stored;
@@ -1772,7 +1760,7 @@ export class Store {
     u32[w + W_VALUE_LENGTH] = valueLength;
     u32[w + W_META] = keyLength; // type string, not linked, not fetched
     const keyAt = b + HEADER_SIZE;
-    copyBytes(key, keyOffset, keyLength, this.#pageU8[p]!, keyAt);
+    copyBytes(this.#pageU8[p]!, keyAt, key, keyOffset, keyOffset + keyLength);
     return keyAt + keyLength;
   }
 
@@ -1801,7 +1789,7 @@ export class Store {
     u32[w + W_VALUE_LENGTH] = valueLength;
     // A new value is a string until a typed write says otherwise (typedWrite sets the type after storing).
     u32[w + W_META] = meta & ~META_FRESH_CLEAR & ~META_TYPE_MASK;
-    copyBytes(value, valueOffset, valueLength, this.#pageU8[p]!, b + HEADER_SIZE + keyLength);
+    copyBytes(this.#pageU8[p]!, b + HEADER_SIZE + keyLength, value, valueOffset, valueOffset + valueLength);
     this.#bytes += delta;
     this.#classRequested[cls] += delta;
     this.#totalItems++;
@@ -1837,9 +1825,9 @@ export class Store {
     if (cls === oldCls) {
       if (prepend) {
         u8.copyWithin(oldAt + valueLength, oldAt, oldAt + oldLength);
-        copyBytes(value, valueOffset, valueLength, u8, oldAt);
+        copyBytes(u8, oldAt, value, valueOffset, valueOffset + valueLength);
       } else {
-        copyBytes(value, valueOffset, valueLength, u8, oldAt + oldLength);
+        copyBytes(u8, oldAt + oldLength, value, valueOffset, valueOffset + valueLength);
       }
       u32[w + W_VALUE_LENGTH] = newLength;
       u32[w + W_TIME] = nowMs / 1000;
@@ -1857,11 +1845,11 @@ export class Store {
     const newAt = this.#initItem(h, key, keyOffset, keyLength, hash, newLength, u32[w + W_CLIENT_FLAGS]!, this.#pageF64[p]![b >>> 3]!, nowMs);
     const dst = this.#pageU8[h >>> this.#chunkBits]!;
     if (prepend) {
-      copyBytes(value, valueOffset, valueLength, dst, newAt);
-      copyBytes(u8, oldAt, oldLength, dst, newAt + valueLength);
+      copyBytes(dst, newAt, value, valueOffset, valueOffset + valueLength);
+      copyBytes(dst, newAt + valueLength, u8, oldAt, oldAt + oldLength);
     } else {
-      copyBytes(u8, oldAt, oldLength, dst, newAt);
-      copyBytes(value, valueOffset, valueLength, dst, newAt + oldLength);
+      copyBytes(dst, newAt, u8, oldAt, oldAt + oldLength);
+      copyBytes(dst, newAt + oldLength, value, valueOffset, valueOffset + valueLength);
     }
     this.#unlinkAndFree(old);
     this.#link(h, cls, total, hash);

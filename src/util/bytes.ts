@@ -1,5 +1,5 @@
 /**
- * Byte helpers for building replies without strings. Measured on Node 20 here
+ * Byte helpers for replies built without strings and for the store's item copies. Measured on Node 20 here
  * (5M calls each): copying 32 bytes costs ~28 ns as a loop and ~49 ns as
  * `subarray` + `set` (the view is an allocation); from ~48 bytes up `set`
  * wins. A `$32\r\n` header written digit by digit costs ~36 ns against ~100 ns
@@ -11,11 +11,13 @@
 /** Below this many bytes a loop copies faster than a subarray view and `set`. */
 const LOOP_COPY_MAX = 48;
 
-/** Copies `source[start, end)` into `target` at `at`. */
+/** Copies `source[start, end)` into `target` at `at` (source and target must not overlap when short). */
 export function copyBytes(target: Uint8Array, at: number, source: Uint8Array, start: number, end: number): void {
   const length = end - start;
   if (length <= LOOP_COPY_MAX) {
     for (let i = 0; i < length; i++) target[at + i] = source[start + i]!;
+  } else if (start === 0 && end === source.length) {
+    target.set(source, at);
   } else {
     target.set(source.subarray(start, end), at);
   }
