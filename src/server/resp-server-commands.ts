@@ -173,7 +173,7 @@ function clientLine(client: RespClient, nowMs: number): string {
     ['fd', -1],
     ['name', name],
     ['age', Math.floor((nowMs - client.createdAtMs) / 1000)],
-    ['idle', Math.max(0, Math.floor((nowMs - client.lastCommandAtMs) / 1000))],
+    ['idle', Math.floor((performance.now() - client.lastCommandAtMs) / 1000)],
     ['flags', clientFlags(client)],
     ['db', client.database],
     ['sub', client.channels.size],

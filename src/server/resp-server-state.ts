@@ -19,6 +19,7 @@ export interface RespClient {
   protocolVersion: number;
   libName: Buffer | null;
   libVersion: Buffer | null;
+  /** When the last command ran, on the performance.now() clock (monotonic; not epoch ms). */
   lastCommandAtMs: number;
   /** Full name of the last command (`client|list`), as CLIENT LIST's cmd= shows it. */
   lastCommand: string;

@@ -133,7 +133,8 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
   name: Buffer | null = null;
   libName: Buffer | null = null;
   libVersion: Buffer | null = null;
-  lastCommandAtMs = this.createdAtMs;
+  /** performance.now() ms (a monotonic clock, unlike createdAtMs): CLIENT LIST's idle. */
+  lastCommandAtMs = performance.now();
   lastCommand = 'NULL';
   /** The ACL user (the default user until AUTH) and whether it has logged in (resp-auth.ts). */
   user: AclUser;
@@ -430,7 +431,7 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
     }
     this.timer?.begin(args, spec.name);
     // Read once per run of JavaScript, not per command (CLIENT LIST shows idle seconds).
-    this.lastCommandAtMs = performance.timeOrigin + turnClock();
+    this.lastCommandAtMs = turnClock();
     this.lastCommand = resolved.name;
     const transaction = this.transaction;
     if (transaction !== null && !RUN_INSIDE_MULTI.has(spec.name)) {

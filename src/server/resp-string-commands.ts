@@ -303,10 +303,10 @@ function queueSetWrite(session: RespSession, key: Buffer, value: Buffer, options
   }, sink, tag);
 }
 
-/** SET's options as Redis 7 reads them, or null after replying with its error. */
 /** SET key value: the common case, shared (SetOptions are only read). */
 const PLAIN_SET: SetOptions = Object.freeze({ mode: OpCode.Set, expiresAtMs: NEVER, returnOld: false, keepTtl: false });
 
+/** SET's options as Redis 7 reads them, or null after replying with its error. */
 function parseSetOptions(session: RespSession, args: Buffer[]): SetOptions | null {
   if (args.length === 3) return PLAIN_SET;
   let condition: 'NX' | 'XX' | null = null;

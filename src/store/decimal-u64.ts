@@ -78,15 +78,6 @@ export class DecimalU64 {
   }
 }
 
-/** Writes the digits of a non-negative safe integer; `length` must be util/bytes decimalDigits(value). */
-export function writeDecimal(bytes: Uint8Array, offset: number, length: number, value: number): void {
-  for (let i = offset + length - 1; i >= offset; i--) {
-    const q = Math.floor(value / 10);
-    bytes[i] = 48 + (value - q * 10);
-    value = q;
-  }
-}
-
 /** Writes the ASCII digits of a decimal string (the BigInt path). */
 export function writeDigitString(bytes: Uint8Array, offset: number, digits: string): void {
   for (let i = 0; i < digits.length; i++) bytes[offset + i] = digits.charCodeAt(i);

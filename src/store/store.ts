@@ -26,8 +26,8 @@
  */
 
 import { hashBytes } from '../util/hash';
-import { DecimalU64, U64_MAX, writeDecimal, writeDigitString } from './decimal-u64';
-import { copyBytes, decimalDigits } from '../util/bytes';
+import { DecimalU64, U64_MAX, writeDigitString } from './decimal-u64';
+import { copyBytes, decimalDigits, writeDecimal } from '../util/bytes';
 import { I64_MAX, I64_MIN, parseRedisInt64 } from './decimal-i64';
 import { addLongDouble, formatLongDouble, parseLongDouble } from './long-double';
 import {
@@ -481,7 +481,7 @@ export class Store {
 
     if (newLength <= oldLength) {
       if (isBig) writeDigitString(u8, valueAt, digits);
-      else writeDecimal(u8, valueAt, newLength, small);
+      else writeDecimal(u8, valueAt, small);
       u8.fill(SPACE, valueAt + newLength, valueAt + oldLength);
       this.#assignCas(h, u32, w);
       this.#bump(h, nowMs);
@@ -495,7 +495,7 @@ export class Store {
     if (newCls === cls) {
       // Grows within its chunk: memcached would allocate a new item of the same class.
       if (isBig) writeDigitString(u8, valueAt, digits);
-      else writeDecimal(u8, valueAt, newLength, small);
+      else writeDecimal(u8, valueAt, small);
       u32[w + W_VALUE_LENGTH] = newLength;
       u32[w + W_META] = u32[w + W_META]! & ~META_FRESH_CLEAR;
       this.#bytes += newLength - oldLength;
@@ -514,7 +514,7 @@ export class Store {
     const newAt = this.#initItem(nh, key, keyOffset, keyLength, hash, newLength, flags, expiresAt, nowMs);
     const nu8 = this.#pageU8[nh >>> this.#chunkBits]!;
     if (isBig) writeDigitString(nu8, newAt, digits);
-    else writeDecimal(nu8, newAt, newLength, small);
+    else writeDecimal(nu8, newAt, small);
     this.#unlinkAndFree(h);
     this.#link(nh, newCls, total, hash);
     this.#fillResult(nh);

@@ -41,8 +41,6 @@ export function u64ToDecimal(high: number, low: number): string {
   return ((BigInt(high) << 32n) | BigInt(low)).toString();
 }
 
-export { decimalDigits, writeDecimal };
-
 const VALUE_PREFIX = Buffer.from('VALUE ', 'latin1');
 const CRLF_END_CRLF = Buffer.from('\r\nEND\r\n', 'latin1');
 const END_CRLF = Buffer.from('END\r\n', 'latin1');

@@ -1,5 +1,4 @@
-import { DecimalU64, writeDecimal } from '../../../src/store/decimal-u64';
-import { decimalDigits } from '../../../src/util/bytes';
+import { DecimalU64 } from '../../../src/store/decimal-u64';
 
 function parse(s: string): bigint | null {
   const d = new DecimalU64();
@@ -35,17 +34,5 @@ describe('DecimalU64.parse (memcached safe_strtoull)', () => {
     const b = Buffer.from('xx123yy');
     expect(d.parse(b, 2, 3)).toBe(true);
     expect(d.small).toBe(123);
-  });
-});
-
-describe('writeDecimal', () => {
-  it('writes the digits of safe integers', () => {
-    for (const v of [0, 7, 10, 99, 100, 123456789, Number.MAX_SAFE_INTEGER]) {
-      const n = decimalDigits(v);
-      expect(n).toBe(String(v).length);
-      const b = Buffer.alloc(n + 2, 0x2e);
-      writeDecimal(b, 1, n, v);
-      expect(b.toString()).toBe(`.${v}.`);
-    }
   });
 });

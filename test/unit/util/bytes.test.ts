@@ -10,11 +10,13 @@ test.each([0, 1, 47, 48, 49, 200])('copyBytes copies %i bytes from mid-source to
   expect([...target.subarray(0, 5), ...target.subarray(5 + length)].every((b) => b === 0xee)).toBe(true);
 });
 
-test.each([0, 9, 10, 99, 100, 4294967295, 2 ** 53 - 1])('writeDecimal(%i) writes String(n)', (n) => {
-  const out = Buffer.alloc(20);
-  const end = writeDecimal(out, 2, n);
-  expect(end).toBe(2 + decimalDigits(n));
-  expect(out.subarray(2, end).toString('latin1')).toBe(String(n));
+test.each([0, 7, 9, 10, 99, 100, 123456789, 4294967295, 2 ** 53 - 1])('writeDecimal writes %d exactly, nothing around it', (n) => {
+  const out = Buffer.alloc(20, 0x2e);
+  const end = writeDecimal(out, 1, n);
+  expect(end - 1).toBe(decimalDigits(n));
+  expect(out.toString('latin1', 1, end)).toBe(String(n));
+  expect(out[0]).toBe(0x2e);
+  expect(out[end]).toBe(0x2e);
 });
 
 test('writeAscii', () => {

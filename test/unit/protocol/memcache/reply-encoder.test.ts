@@ -1,16 +1,7 @@
-import { decimalDigits, renderSingleHit, RetrievalReplyBuilder, u64ToDecimal, writeDecimal } from '../../../../src/protocol/memcache/reply-encoder';
+import { renderSingleHit, RetrievalReplyBuilder, u64ToDecimal } from '../../../../src/protocol/memcache/reply-encoder';
 
 describe('reply encoder', () => {
   describe('decimal writing', () => {
-    it.each([0, 7, 9, 10, 99, 100, 4294967295, 2 ** 53 - 1])('writes %d exactly', (n) => {
-      const out = Buffer.alloc(20, 0x2e);
-      const end = writeDecimal(out, 1, n);
-      expect(end - 1).toBe(decimalDigits(n));
-      expect(out.toString('latin1', 1, end)).toBe(String(n));
-      expect(out[0]).toBe(0x2e);
-      expect(out[end]).toBe(0x2e);
-    });
-
     it('renders 64-bit CAS values beyond 2^53', () => {
       expect(u64ToDecimal(0xffffffff, 0xffffffff)).toBe('18446744073709551615');
       expect(u64ToDecimal(0, 42)).toBe('42');
