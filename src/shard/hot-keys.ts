@@ -23,7 +23,6 @@
  *
  * May import messages, the store's item layout and the Store type only (not protocols or prom-client).
  */
-import { HEADER_SIZE, W_CLIENT_FLAGS, W_VALUE_LENGTH } from '../store/item-layout';
 import type { Store } from '../store/store';
 import { KEY_STATS_DETAIL, KEY_STATS_NO_HOT_KEYS, OpCode } from './messages';
 
@@ -278,21 +277,13 @@ export class PrefixStats {
 /** memcached's ITEM_ntotal: 48-byte header, 8-byte CAS, key + NUL, value + CRLF, 4 more when flags are set. */
 const ITEM_TOTAL_OVERHEAD = 48 + 8 + 1 + 2;
 
-function readU32(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
-}
-
 /** `stats sizes`: live items per 32-byte bucket of memcached's item size (bucket → count), by walking the store. */
 export function itemSizeHistogram(store: Store, nowMs: number): Record<string, number> {
   const buckets: Record<string, number> = {};
-  store.sweepItems(false, nowMs, (bytes, keyOffset, keyLength) => {
-    const header = keyOffset - HEADER_SIZE;
-    const valueLength = readU32(bytes, header + W_VALUE_LENGTH * 4);
-    const flags = readU32(bytes, header + W_CLIENT_FLAGS * 4);
-    const total = ITEM_TOTAL_OVERHEAD + keyLength + valueLength + (flags !== 0 ? 4 : 0);
+  store.forEachItemSize(nowMs, (keyLength, valueLength, clientFlags) => {
+    const total = ITEM_TOTAL_OVERHEAD + keyLength + valueLength + (clientFlags !== 0 ? 4 : 0);
     const bucket = Math.ceil(total / 32) * 32;
     buckets[bucket] = (buckets[bucket] ?? 0) + 1;
-    return false;
   });
   return buckets;
 }

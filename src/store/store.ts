@@ -31,7 +31,12 @@ import { copyBytes, decimalDigits, writeDecimal } from '../util/bytes';
 import { I64_MAX, I64_MIN, parseRedisInt64 } from './decimal-i64';
 import { addLongDouble, formatLongDouble, parseLongDouble } from './long-double';
 import {
-  HEADER_SIZE,
+  CLASS_SIZE_BASE,
+  ITEM_TYPE_STRING,
+  MAX_EXPIRES_MS,
+  META_CLIENT_FLAGS,
+  META_EXPIRES_MASK,
+  META_EXPIRES_SHIFT,
   META_EXPLICIT_CAS,
   META_FETCHED,
   META_FRESH_CLEAR,
@@ -39,19 +44,20 @@ import {
   META_LINKED,
   META_STALE,
   META_TOKEN_SENT,
-  META_TYPE_MASK,
-  META_TYPE_SHIFT,
-  ITEM_TYPE_STRING,
+  VALUE_LENGTH_MASK,
+  VALUE_TYPE_SHIFT,
   W_CAS_HIGH,
   W_CAS_LOW,
   W_CLIENT_FLAGS,
-  W_HASH,
+  W_EXPIRES_LOW,
   W_HASH_NEXT,
   W_LRU_NEXT,
   W_LRU_PREV,
   W_META,
   W_TIME,
-  W_VALUE_LENGTH,
+  W_VALUE,
+  itemSize,
+  keyStart,
 } from './item-layout';
 import { classForSize, computeChunkSizes } from './slab-classes';
 import { ExpireCondition, StoreMode, StoreStatus } from './types';
@@ -71,7 +77,6 @@ export { LocalPageBudget, SharedPageBudget } from './shared-page-budget';
 
 const EMPTY_U8 = new Uint8Array(0);
 const EMPTY_U32 = new Uint32Array(0);
-const EMPTY_F64 = new Float64Array(0);
 
 const DEFAULT_HASH_POWER = 16;
 const MIN_HASH_POWER = 4;
@@ -93,6 +98,32 @@ function latin1(bytes: Uint8Array, offset: number, length: number): string {
   let text = '';
   for (let i = offset; i < offset + length; i++) text += String.fromCharCode(bytes[i]!);
   return text;
+}
+
+/** The absolute expiry (unix ms, 0 = never) of the item whose header starts at word `w`. */
+function readExpiry(u32: Uint32Array, w: number): number {
+  return u32[w + W_EXPIRES_LOW]! + (u32[w + W_META]! >>> META_EXPIRES_SHIFT) * TWO_32;
+}
+
+/**
+ * Sets the expiry of the item at word `w`; its meta word must already be written (the top 10
+ * bits of the expiry live there). A time before 1970 is long past, not "never"; a time after
+ * MAX_EXPIRES_MS is stored as MAX_EXPIRES_MS.
+ */
+function writeExpiry(u32: Uint32Array, w: number, expiresAtMs: number): void {
+  const ms = expiresAtMs > MAX_EXPIRES_MS ? MAX_EXPIRES_MS : expiresAtMs >= 1 ? Math.floor(expiresAtMs) : expiresAtMs === 0 ? 0 : 1;
+  const high = Math.floor(ms / TWO_32);
+  u32[w + W_EXPIRES_LOW] = ms - high * TWO_32;
+  u32[w + W_META] = (u32[w + W_META]! & ~META_EXPIRES_MASK) | (high << META_EXPIRES_SHIFT);
+}
+
+/** The client flags of the item at word `w` (0 when its header has no flags word). */
+function readClientFlags(u32: Uint32Array, w: number): number {
+  return (u32[w + W_META]! & META_CLIENT_FLAGS) !== 0 ? u32[w + W_CLIENT_FLAGS]! : 0;
+}
+
+function valueLengthAt(u32: Uint32Array, w: number): number {
+  return u32[w + W_VALUE]! & VALUE_LENGTH_MASK;
 }
 
 /** Redis's EXPIRE NX/XX/GT/LT test; expiries are absolute ms, 0 = never (an infinite TTL). */
@@ -132,7 +163,7 @@ function nextScanCursor(cursor: number, mask: number): number {
 
 /**
  * Called by `scanKeys` and `sweepItems` for every live item: the key is `u8[keyAt, keyAt +
- * keyLength)`, valid only during the call; `itemType` is the meta word's type byte. Returns
+ * keyLength)`, valid only during the call; `itemType` is the item's ITEM_TYPE_*. Returns
  * true when the item counts as a match (scan: a key the caller kept; sweep: an item to count
  * and, when removing, remove). Must not call into the store.
  */
@@ -192,7 +223,6 @@ export class Store {
   #pageCount = 0;
   readonly #pageU8: Uint8Array[] = [EMPTY_U8];
   readonly #pageU32: Uint32Array[] = [EMPTY_U32];
-  readonly #pageF64: Float64Array[] = [EMPTY_F64];
   #pageChunkSize = new Int32Array(64);
   #pageClass = new Uint8Array(64);
   #pageCarved = new Int32Array(64);
@@ -266,7 +296,7 @@ export class Store {
     if (!Number.isInteger(hashPower) || hashPower < MIN_HASH_POWER || hashPower > MAX_HASH_POWER) {
       throw new RangeError(`hashPowerInitial must be an integer in [${MIN_HASH_POWER}, ${MAX_HASH_POWER}]`);
     }
-    const sizes = computeChunkSizes(HEADER_SIZE, pageSize, slabMinSize, growthFactor);
+    const sizes = computeChunkSizes(CLASS_SIZE_BASE, pageSize, slabMinSize, growthFactor);
 
     this.#pageSize = pageSize;
     this.#budget = pageBudget;
@@ -353,7 +383,7 @@ export class Store {
   ): StoreStatus {
     hash >>>= 0;
     if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
-    const total = HEADER_SIZE + keyLength + valueLength;
+    const total = itemSize(keyLength, valueLength, clientFlags);
     // The header keeps the key length in 16 bits (callers already limit keys to 250 bytes).
     const cls = total <= this.#pageSize && keyLength <= META_KEY_MASK ? classForSize(this.#chunkSizes, total) : -1;
     if (cls < 0) {
@@ -402,7 +432,7 @@ export class Store {
       if (mode === StoreMode.Set && old !== 0) this.#unlinkAndFree(old);
       return StoreStatus.NoMemory;
     }
-    const valueAt = this.#initItem(h, key, keyOffset, keyLength, hash, valueLength, clientFlags, expiresAtMs, nowMs);
+    const valueAt = this.#initItem(h, key, keyOffset, keyLength, valueLength, clientFlags, expiresAtMs, nowMs);
     copyBytes(this.#pageU8[h >>> this.#chunkBits]!, valueAt, value, valueOffset, valueOffset + valueLength);
     if (old !== 0) this.#unlinkAndFree(old);
     this.#link(h, cls, total, hash);
@@ -450,9 +480,10 @@ export class Store {
     const w = b >>> 2;
     const u8 = this.#pageU8[p]!;
     const u32 = this.#pageU32[p]!;
-    const oldLength = u32[w + W_VALUE_LENGTH]!;
+    const oldLength = valueLengthAt(u32, w);
     const klen = u32[w + W_META]! & META_KEY_MASK;
-    const valueAt = b + HEADER_SIZE + klen;
+    const valueAt = keyStart(b, u32[w + W_META]!) + klen;
+    const flags = readClientFlags(u32, w);
     const dec = this.#decimal;
     if (oldLength === 0 || !dec.parse(u8, valueAt, oldLength)) return StoreStatus.NonNumeric;
 
@@ -490,13 +521,13 @@ export class Store {
       return StoreStatus.Ok;
     }
 
-    const total = HEADER_SIZE + klen + newLength;
+    const total = itemSize(klen, newLength, flags);
     const newCls = classForSize(this.#chunkSizes, total);
     if (newCls === cls) {
       // Grows within its chunk: memcached would allocate a new item of the same class.
       if (isBig) writeDigitString(u8, valueAt, digits);
       else writeDecimal(u8, valueAt, small);
-      u32[w + W_VALUE_LENGTH] = newLength;
+      u32[w + W_VALUE] = newLength; // a string's type bits are 0
       u32[w + W_META] = u32[w + W_META]! & ~META_FRESH_CLEAR;
       this.#bytes += newLength - oldLength;
       this.#classRequested[cls] += newLength - oldLength;
@@ -509,9 +540,7 @@ export class Store {
     if (newCls < 0) return StoreStatus.NoMemory;
     const nh = this.#alloc(newCls, nowMs, h);
     if (nh === 0) return StoreStatus.NoMemory;
-    const expiresAt = this.#pageF64[p]![b >>> 3]!;
-    const flags = u32[w + W_CLIENT_FLAGS]!;
-    const newAt = this.#initItem(nh, key, keyOffset, keyLength, hash, newLength, flags, expiresAt, nowMs);
+    const newAt = this.#initItem(nh, key, keyOffset, keyLength, newLength, flags, readExpiry(u32, w), nowMs);
     const nu8 = this.#pageU8[nh >>> this.#chunkBits]!;
     if (isBig) writeDigitString(nu8, newAt, digits);
     else writeDecimal(nu8, newAt, small);
@@ -553,10 +582,10 @@ export class Store {
     const hitBefore = !created && (metaWord & META_FETCHED) !== 0;
     const lastAccessSeconds = u32[w + W_TIME]!;
     if (p.touch) {
-      if (!expiryConditionHolds(p.touchCondition, this.#pageF64[pg]![b >>> 3]!, p.touchExpiresAtMs)) return StoreStatus.NotStored;
+      if (!expiryConditionHolds(p.touchCondition, readExpiry(u32, w), p.touchExpiresAtMs)) return StoreStatus.NotStored;
       this.#setExpiry(h, p.touchExpiresAtMs);
     }
-    const expiresAt = this.#pageF64[pg]![b >>> 3]!;
+    const expiresAt = readExpiry(u32, w);
     const tokenSent = (metaWord & META_TOKEN_SENT) !== 0;
     const stale = (metaWord & META_STALE) !== 0;
     let won = created;
@@ -604,9 +633,9 @@ export class Store {
           mode = StoreMode.Set;
           markStale = true;
           const pg = old >>> this.#chunkBits;
-          const b = (old & this.#chunkMask) * this.#pageChunkSize[pg]!;
-          expiresAtMs = this.#pageF64[pg]![b >>> 3]!;
-          keepTokenSent = (this.#pageU32[pg]![(b >>> 2) + W_META]! & META_TOKEN_SENT) !== 0;
+          const w = ((old & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 2;
+          expiresAtMs = readExpiry(this.#pageU32[pg]!, w);
+          keepTokenSent = (this.#pageU32[pg]![w + W_META]! & META_TOKEN_SENT) !== 0;
         }
       }
     } else if ((mode === StoreMode.Append || mode === StoreMode.Prepend) && p.vivify) {
@@ -623,10 +652,7 @@ export class Store {
     }
     if (p.keepExpiry && !markStale) {
       const old = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
-      if (old !== 0) {
-        const pg = old >>> this.#chunkBits;
-        expiresAtMs = this.#pageF64[pg]![((old & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 3]!;
-      }
+      if (old !== 0) expiresAtMs = this.#expiryOf(old);
     }
     this.#armExplicitCas(p.newCasHigh, p.newCasLow, true);
     const status = this.store(
@@ -734,7 +760,7 @@ export class Store {
       const w = ((h & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 2;
       const u32 = this.#pageU32[pg]!;
       // memcached's do_add_delta: an empty value is non-numeric before the CAS is compared.
-      if (u32[w + W_VALUE_LENGTH] === 0) return StoreStatus.NonNumeric;
+      if (valueLengthAt(u32, w) === 0) return StoreStatus.NonNumeric;
       if ((p.compareCasHigh !== 0 || p.compareCasLow !== 0) && !this.#casEquals(h, p.compareCasHigh, p.compareCasLow)) {
         return StoreStatus.Exists;
       }
@@ -910,10 +936,10 @@ export class Store {
     const u32 = this.#pageU32[pg]!;
     const item = this.#itemView;
     item.bytes = this.#pageU8[pg]!;
-    item.valueAt = b + HEADER_SIZE + (u32[w + W_META]! & META_KEY_MASK);
-    item.valueLength = u32[w + W_VALUE_LENGTH]!;
-    item.clientFlags = u32[w + W_CLIENT_FLAGS]!;
-    item.expiresAtMs = this.#pageF64[pg]![b >>> 3]!;
+    item.valueAt = keyStart(b, u32[w + W_META]!) + (u32[w + W_META]! & META_KEY_MASK);
+    item.valueLength = valueLengthAt(u32, w);
+    item.clientFlags = readClientFlags(u32, w);
+    item.expiresAtMs = readExpiry(u32, w);
     item.fetched = (u32[w + W_META]! & META_FETCHED) !== 0;
     item.lastAccessSeconds = u32[w + W_TIME]!;
     return item;
@@ -942,8 +968,7 @@ export class Store {
     if (h === 0) return -1;
     this.#markAccessed(h, nowMs);
     this.#fillResult(h);
-    const pg = h >>> this.#chunkBits;
-    this.result.meta.expiresAtMs = this.#pageF64[pg]![((h & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 3]!;
+    this.result.meta.expiresAtMs = this.#expiryOf(h);
     return this.#typeOf(h);
   }
 
@@ -966,16 +991,10 @@ export class Store {
   ): StoreStatus {
     hash >>>= 0;
     if (this.#flushDeadlineMs !== 0) this.#applyDueFlush(nowMs);
-    if (HEADER_SIZE + keyLength + valueLength > this.#pageSize || keyLength > META_KEY_MASK) return StoreStatus.TooLarge;
+    if (itemSize(keyLength, valueLength, 0) > this.#pageSize || keyLength > META_KEY_MASK) return StoreStatus.TooLarge;
     const old = this.#findLive(key, keyOffset, keyLength, hash, nowMs);
     let expiry = expiresAtMs;
-    if (expiry < 0) {
-      expiry = 0;
-      if (old !== 0) {
-        const pg = old >>> this.#chunkBits;
-        expiry = this.#pageF64[pg]![((old & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 3]!;
-      }
-    }
+    if (expiry < 0) expiry = old !== 0 ? this.#expiryOf(old) : 0;
     // Replace / Add: a write that cannot get memory leaves the old item in place.
     const mode = old !== 0 ? StoreMode.Replace : StoreMode.Add;
     const status = this.store(mode, key, keyOffset, keyLength, hash, value, valueOffset, valueLength, 0, expiry, 0, 0, nowMs);
@@ -984,7 +1003,7 @@ export class Store {
     const pg = h >>> this.#chunkBits;
     const w = ((h & this.#chunkMask) * this.#pageChunkSize[pg]!) >>> 2;
     const u32 = this.#pageU32[pg]!;
-    u32[w + W_META] = (u32[w + W_META]! & ~META_TYPE_MASK) | (itemType << META_TYPE_SHIFT);
+    this.#setType(u32, w, itemType);
     return StoreStatus.Stored;
   }
 
@@ -1065,7 +1084,7 @@ export class Store {
         this.#reclaim(h);
       } else {
         const meta = u32[w + W_META]!;
-        if (visit(this.#pageU8[p]!, b + HEADER_SIZE, meta & META_KEY_MASK, meta >>> META_TYPE_SHIFT)) matches++;
+        if (visit(this.#pageU8[p]!, keyStart(b, meta), meta & META_KEY_MASK, u32[w + W_VALUE]! >>> VALUE_TYPE_SHIFT)) matches++;
       }
       h = next;
     }
@@ -1095,12 +1114,31 @@ export class Store {
           this.#reclaim(h);
           continue;
         }
-        if (!matches(u8, b + HEADER_SIZE, meta & META_KEY_MASK, meta >>> META_TYPE_SHIFT)) continue;
+        if (!matches(u8, keyStart(b, meta), meta & META_KEY_MASK, u32[(b >>> 2) + W_VALUE]! >>> VALUE_TYPE_SHIFT)) continue;
         count++;
         if (remove) this.#unlinkAndFree(h);
       }
     }
     return count;
+  }
+
+  /**
+   * Calls `visit` with the key length, value length and client flags of every live item, in chunk
+   * order (memcached's `stats sizes` walk). Nothing is reclaimed, bumped or marked.
+   */
+  forEachItemSize(nowMs: number, visit: (keyLength: number, valueLength: number, clientFlags: number) => void): void {
+    for (let p = 1; p <= this.#pageCount; p++) {
+      const u32 = this.#pageU32[p]!;
+      const size = this.#pageChunkSize[p]!;
+      const carved = this.#pageCarved[p]!;
+      for (let c = 0; c < carved; c++) {
+        const b = c * size;
+        const w = b >>> 2;
+        const meta = u32[w + W_META]!;
+        if ((meta & META_LINKED) === 0 || this.#isDead(p, b, nowMs)) continue;
+        visit(meta & META_KEY_MASK, valueLengthAt(u32, w), readClientFlags(u32, w));
+      }
+    }
   }
 
   /**
@@ -1112,10 +1150,8 @@ export class Store {
     const h = this.#findLive(key, keyOffset, keyLength, hash >>> 0, nowMs);
     if (h === 0) return StoreStatus.NotFound;
     this.#fillResult(h);
-    const p = h >>> this.#chunkBits;
-    const b = (h & this.#chunkMask) * this.#pageChunkSize[p]!;
-    this.dumped.itemType = this.#pageU32[p]![(b >>> 2) + W_META]! >>> META_TYPE_SHIFT;
-    this.dumped.expiresAtMs = this.#pageF64[p]![b >>> 3]!;
+    this.dumped.itemType = this.#typeOf(h);
+    this.dumped.expiresAtMs = this.#expiryOf(h);
     return StoreStatus.Ok;
   }
 
@@ -1143,8 +1179,7 @@ export class Store {
     const h = this.#lastWritten;
     const p = h >>> this.#chunkBits;
     const w = ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2;
-    const u32 = this.#pageU32[p]!;
-    u32[w + W_META] = ((u32[w + W_META]! & ~(0xff << META_TYPE_SHIFT)) | ((itemType & 0xff) << META_TYPE_SHIFT)) >>> 0;
+    this.#setType(this.#pageU32[p]!, w, itemType);
     return StoreStatus.Stored;
   }
 
@@ -1382,7 +1417,7 @@ export class Store {
         const meta = u32[w + W_META]!;
         if ((meta & META_LINKED) === 0) fail(`class ${cls + 1}: unlinked item ${h} in the LRU`);
         if (u32[w + W_LRU_PREV] !== prev) fail(`class ${cls + 1}: prev link of ${h} is ${u32[w + W_LRU_PREV]}, expected ${prev}`);
-        const size = HEADER_SIZE + (meta & META_KEY_MASK) + u32[w + W_VALUE_LENGTH]!;
+        const size = itemSize(meta & META_KEY_MASK, valueLengthAt(u32, w), meta & META_CLIENT_FLAGS);
         if (classForSize(this.#chunkSizes, size) !== cls) fail(`item ${h} of ${size} bytes is in class ${cls + 1}`);
         if (u32[w + W_CAS_LOW] === 0 && u32[w + W_CAS_HIGH] === 0) fail(`item ${h} has CAS 0`);
         requested += size;
@@ -1438,11 +1473,10 @@ export class Store {
         const u32 = this.#pageU32[p]!;
         const meta = u32[w + W_META]!;
         if ((meta & META_LINKED) === 0) fail(`unlinked item ${h} in the hash table`);
-        const hash = u32[w + W_HASH]!;
-        if ((hash & mask) !== index) fail(`item ${h} with hash ${hash} in bucket ${index}`);
         const klen = meta & META_KEY_MASK;
-        const keyAt = b + HEADER_SIZE;
-        if (hashBytes(this.#pageU8[p]!, keyAt, klen) !== hash) fail(`item ${h}: cached hash does not match its key`);
+        const keyAt = keyStart(b, meta);
+        const hash = hashBytes(this.#pageU8[p]!, keyAt, klen);
+        if ((hash & mask) !== index) fail(`item ${h} with hash ${hash} in bucket ${index}`);
         if (this.#find(this.#pageU8[p]!, keyAt, klen, hash) !== h) fail(`item ${h}: key is stored twice`);
         h = u32[w + W_HASH_NEXT]!;
       }
@@ -1491,13 +1525,14 @@ export class Store {
       const b = (h & cm) * chunkSize[p]!;
       const w = b >>> 2;
       const u32 = pageU32[p]!;
-      // Cached hash first: a chain walk rarely touches key bytes of other items.
-      if (u32[w + W_HASH] === hash && (u32[w + W_META]! & META_KEY_MASK) === keyLength) {
+      const meta = u32[w + W_META]!;
+      if ((meta & META_KEY_MASK) === keyLength) {
+        // Back to front: keys that share a length mostly share a prefix too ("user:000123").
         const u8 = this.#pageU8[p]!;
-        const at = b + HEADER_SIZE;
-        let i = 0;
-        while (i < keyLength && u8[at + i] === key[keyOffset + i]) i++;
-        if (i === keyLength) return h;
+        const at = keyStart(b, meta);
+        let i = keyLength;
+        while (i > 0 && u8[at + i - 1] === key[keyOffset + i - 1]) i--;
+        if (i === 0) return h;
       }
       h = u32[w + W_HASH_NEXT]!;
     }
@@ -1515,7 +1550,7 @@ export class Store {
       this.#reclaim(h);
       return 0;
     }
-    const expiresAt = this.#pageF64[p]![b >>> 3]!;
+    const expiresAt = readExpiry(this.#pageU32[p]!, b >>> 2);
     if (expiresAt !== 0 && expiresAt <= nowMs) {
       this.#getExpired++;
       this.#reclaim(h);
@@ -1539,7 +1574,16 @@ export class Store {
   #typeOf(h: number): number {
     const p = h >>> this.#chunkBits;
     const w = ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2;
-    return this.#pageU32[p]![w + W_META]! >>> META_TYPE_SHIFT;
+    return this.#pageU32[p]![w + W_VALUE]! >>> VALUE_TYPE_SHIFT;
+  }
+
+  #setType(u32: Uint32Array, w: number, itemType: number): void {
+    u32[w + W_VALUE] = (u32[w + W_VALUE]! & VALUE_LENGTH_MASK) | ((itemType & 0xf) << VALUE_TYPE_SHIFT);
+  }
+
+  #expiryOf(h: number): number {
+    const p = h >>> this.#chunkBits;
+    return readExpiry(this.#pageU32[p]!, ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2);
   }
 
   #deleteIfLive(key: Uint8Array, keyOffset: number, keyLength: number, hash: number, nowMs: number): boolean {
@@ -1558,7 +1602,7 @@ export class Store {
   /** Expired or flushed, for the item at byte `b` of page `p`. */
   #isDead(p: number, b: number, nowMs: number): boolean {
     if (this.#flushMarked && this.#isFlushedAt(this.#pageU32[p]!, b >>> 2)) return true;
-    const expiresAt = this.#pageF64[p]![b >>> 3]!;
+    const expiresAt = readExpiry(this.#pageU32[p]!, b >>> 2);
     return expiresAt !== 0 && expiresAt <= nowMs;
   }
 
@@ -1660,9 +1704,10 @@ export class Store {
     const u32 = this.#pageU32[p]!;
     const r = this.result;
     r.valueBytes = this.#pageU8[p]!;
-    r.valueOffset = b + HEADER_SIZE + (u32[w + W_META]! & META_KEY_MASK);
-    r.valueLength = u32[w + W_VALUE_LENGTH]!;
-    r.clientFlags = u32[w + W_CLIENT_FLAGS]!;
+    const meta = u32[w + W_META]!;
+    r.valueOffset = keyStart(b, meta) + (meta & META_KEY_MASK);
+    r.valueLength = u32[w + W_VALUE]! & VALUE_LENGTH_MASK;
+    r.clientFlags = (meta & META_CLIENT_FLAGS) !== 0 ? u32[w + W_CLIENT_FLAGS]! : 0;
     r.casHigh = u32[w + W_CAS_HIGH]!;
     r.casLow = u32[w + W_CAS_LOW]!;
   }
@@ -1676,15 +1721,14 @@ export class Store {
 
   #fillItemMeta(h: number, valueSent: boolean, hitBefore: boolean, lastAccessSeconds: number, won: boolean, winTokenSent: boolean): void {
     const p = h >>> this.#chunkBits;
-    const b = (h & this.#chunkMask) * this.#pageChunkSize[p]!;
-    const w = b >>> 2;
+    const w = ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2;
     const u32 = this.#pageU32[p]!;
     const metaWord = u32[w + W_META]!;
     const m = this.result.meta;
-    m.expiresAtMs = this.#pageF64[p]![b >>> 3]!;
+    m.expiresAtMs = readExpiry(u32, w);
     m.lastAccessSeconds = lastAccessSeconds;
     m.keyLength = metaWord & META_KEY_MASK;
-    m.valueSize = u32[w + W_VALUE_LENGTH]!;
+    m.valueSize = valueLengthAt(u32, w);
     m.slabClassId = this.#pageClass[p]! + 1;
     m.hitBefore = hitBefore;
     m.won = won;
@@ -1715,7 +1759,7 @@ export class Store {
 
   #setExpiry(h: number, expiresAtMs: number): void {
     const p = h >>> this.#chunkBits;
-    this.#pageF64[p]![((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 3] = expiresAtMs;
+    writeExpiry(this.#pageU32[p]!, ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2, expiresAtMs);
   }
 
   /** get/gat/touch: mark fetched, update the access time, move to the LRU head. */
@@ -1743,7 +1787,6 @@ export class Store {
     key: Uint8Array,
     keyOffset: number,
     keyLength: number,
-    hash: number,
     valueLength: number,
     clientFlags: number,
     expiresAtMs: number,
@@ -1753,13 +1796,13 @@ export class Store {
     const b = (h & this.#chunkMask) * this.#pageChunkSize[p]!;
     const w = b >>> 2;
     const u32 = this.#pageU32[p]!;
-    this.#pageF64[p]![b >>> 3] = expiresAtMs;
-    u32[w + W_HASH] = hash;
     u32[w + W_TIME] = nowMs / 1000;
-    u32[w + W_CLIENT_FLAGS] = clientFlags;
-    u32[w + W_VALUE_LENGTH] = valueLength;
-    u32[w + W_META] = keyLength; // type string, not linked, not fetched
-    const keyAt = b + HEADER_SIZE;
+    u32[w + W_VALUE] = valueLength; // type string
+    // Not linked, not fetched; then the expiry's top bits go into this word.
+    u32[w + W_META] = clientFlags !== 0 ? keyLength | META_CLIENT_FLAGS : keyLength;
+    if (clientFlags !== 0) u32[w + W_CLIENT_FLAGS] = clientFlags;
+    writeExpiry(u32, w, expiresAtMs);
+    const keyAt = keyStart(b, u32[w + W_META]!);
     copyBytes(this.#pageU8[p]!, keyAt, key, keyOffset, keyOffset + keyLength);
     return keyAt + keyLength;
   }
@@ -1779,17 +1822,23 @@ export class Store {
     const p = h >>> this.#chunkBits;
     const b = (h & this.#chunkMask) * this.#pageChunkSize[p]!;
     const w = b >>> 2;
+    const u8 = this.#pageU8[p]!;
     const u32 = this.#pageU32[p]!;
     const meta = u32[w + W_META]!;
     const keyLength = meta & META_KEY_MASK;
-    const delta = total - (HEADER_SIZE + keyLength + u32[w + W_VALUE_LENGTH]!);
-    this.#pageF64[p]![b >>> 3] = expiresAtMs;
+    const delta = total - itemSize(keyLength, valueLengthAt(u32, w), meta & META_CLIENT_FLAGS);
+    const newMeta = (meta & ~META_FRESH_CLEAR & ~META_CLIENT_FLAGS) | (clientFlags !== 0 ? META_CLIENT_FLAGS : 0);
+    const oldKeyAt = keyStart(b, meta);
+    const keyAt = keyStart(b, newMeta);
+    // The flags word came or went: the key moves by its 4 bytes.
+    if (keyAt !== oldKeyAt) u8.copyWithin(keyAt, oldKeyAt, oldKeyAt + keyLength);
+    u32[w + W_META] = newMeta;
+    if (clientFlags !== 0) u32[w + W_CLIENT_FLAGS] = clientFlags;
+    writeExpiry(u32, w, expiresAtMs);
     u32[w + W_TIME] = nowMs / 1000;
-    u32[w + W_CLIENT_FLAGS] = clientFlags;
-    u32[w + W_VALUE_LENGTH] = valueLength;
     // A new value is a string until a typed write says otherwise (typedWrite sets the type after storing).
-    u32[w + W_META] = meta & ~META_FRESH_CLEAR & ~META_TYPE_MASK;
-    copyBytes(this.#pageU8[p]!, b + HEADER_SIZE + keyLength, value, valueOffset, valueOffset + valueLength);
+    u32[w + W_VALUE] = valueLength;
+    copyBytes(u8, keyAt + keyLength, value, valueOffset, valueOffset + valueLength);
     this.#bytes += delta;
     this.#classRequested[cls] += delta;
     this.#totalItems++;
@@ -1814,10 +1863,11 @@ export class Store {
     const w = b >>> 2;
     const u8 = this.#pageU8[p]!;
     const u32 = this.#pageU32[p]!;
-    const oldLength = u32[w + W_VALUE_LENGTH]!;
-    const oldAt = b + HEADER_SIZE + keyLength;
+    const oldLength = valueLengthAt(u32, w);
+    const oldAt = keyStart(b, u32[w + W_META]!) + keyLength;
+    const flags = readClientFlags(u32, w);
     const newLength = oldLength + valueLength;
-    const total = HEADER_SIZE + keyLength + newLength;
+    const total = itemSize(keyLength, newLength, flags);
     // memcached allocates the combined item inside do_store_item; when that fails the reply is NOT_STORED.
     const cls = total <= this.#pageSize ? classForSize(this.#chunkSizes, total) : -1;
     if (cls < 0) return StoreStatus.NotStored;
@@ -1829,7 +1879,7 @@ export class Store {
       } else {
         copyBytes(u8, oldAt + oldLength, value, valueOffset, valueOffset + valueLength);
       }
-      u32[w + W_VALUE_LENGTH] = newLength;
+      u32[w + W_VALUE] = newLength; // a string's type bits are 0
       u32[w + W_TIME] = nowMs / 1000;
       u32[w + W_META] = u32[w + W_META]! & ~META_FRESH_CLEAR;
       this.#bytes += valueLength;
@@ -1842,7 +1892,7 @@ export class Store {
     const h = this.#alloc(cls, nowMs, old);
     if (h === 0) return StoreStatus.NotStored;
     // append/prepend keep the old item's flags and expiry.
-    const newAt = this.#initItem(h, key, keyOffset, keyLength, hash, newLength, u32[w + W_CLIENT_FLAGS]!, this.#pageF64[p]![b >>> 3]!, nowMs);
+    const newAt = this.#initItem(h, key, keyOffset, keyLength, newLength, flags, readExpiry(u32, w), nowMs);
     const dst = this.#pageU8[h >>> this.#chunkBits]!;
     if (prepend) {
       copyBytes(dst, newAt, value, valueOffset, valueOffset + valueLength);
@@ -1884,8 +1934,10 @@ export class Store {
     const u32 = this.#pageU32[p]!;
     const cls = this.#pageClass[p]!;
     const meta = u32[w + W_META]!;
-    const total = HEADER_SIZE + (meta & META_KEY_MASK) + u32[w + W_VALUE_LENGTH]!;
-    this.#hashRemove(h, u32[w + W_HASH]!);
+    const keyLength = meta & META_KEY_MASK;
+    const total = itemSize(keyLength, valueLengthAt(u32, w), meta & META_CLIENT_FLAGS);
+    // The hash is not kept in the header: hashing a short key costs less than 4 bytes per item.
+    this.#hashRemove(h, hashBytes(this.#pageU8[p]!, keyStart(w << 2, meta), keyLength));
     this.#lruRemove(cls, u32, w);
     u32[w + W_META] = meta & ~(META_LINKED | META_FETCHED);
     this.#currItems--;
@@ -2105,7 +2157,6 @@ export class Store {
     const buffer = new ArrayBuffer(this.#pageSize);
     this.#pageU8.push(new Uint8Array(buffer));
     this.#pageU32.push(new Uint32Array(buffer));
-    this.#pageF64.push(new Float64Array(buffer));
     this.#pageChunkSize[p] = this.#chunkSizes[cls]!;
     this.#pageClass[p] = cls;
     this.#pageCarved[p] = 0;
@@ -2206,10 +2257,12 @@ export class Store {
       old[i] = 0;
       while (h !== 0) {
         const p = h >>> cb;
-        const w = ((h & cm) * this.#pageChunkSize[p]!) >>> 2;
+        const b = (h & cm) * this.#pageChunkSize[p]!;
+        const w = b >>> 2;
         const u32 = this.#pageU32[p]!;
         const next = u32[w + W_HASH_NEXT]!;
-        const j = u32[w + W_HASH]! & mask;
+        const meta = u32[w + W_META]!;
+        const j = hashBytes(this.#pageU8[p]!, keyStart(b, meta), meta & META_KEY_MASK) & mask;
         u32[w + W_HASH_NEXT] = table[j]!;
         table[j] = h;
         h = next;

@@ -94,7 +94,8 @@ describe('Store.incrDecr', () => {
 
   it('moves to the next class when the digits no longer fit the chunk', () => {
     const s = makeStore();
-    const key = 'k'.repeat(29); // header 48 + key 29 + 19 digits = 96 bytes: exactly fills class 1
+    // header + flags word + key + 19 digits = 96 bytes: exactly fills class 1
+    const key = 'k'.repeat(96 - HEADER_SIZE - 4 - 19);
     set(s, key, '1000000000000000000', { flags: 6, exp: NOW + 100 });
     expect(s.stats().slab_classes[0]!.used_chunks).toBe(1);
     expect(incrDecr(s, key, true, 9000000000000000000n).value).toBe('10000000000000000000');
@@ -108,7 +109,7 @@ describe('Store.incrDecr', () => {
 
   it('NoMemory when the grown item needs a page the budget cannot give', () => {
     const s = makeStore({ pages: 1, pageSize: 64 * 1024 });
-    const key = 'k'.repeat(29);
+    const key = 'k'.repeat(96 - HEADER_SIZE - 19); // exactly fills class 1
     set(s, key, '1000000000000000000');
     expect(incrDecr(s, key, true, 9000000000000000000n).status).toBe(StoreStatus.NoMemory);
     expect(getValue(s, key)).toBe('1000000000000000000');

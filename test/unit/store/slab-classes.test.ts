@@ -1,9 +1,9 @@
-import { HEADER_SIZE } from '../../../src/store/item-layout';
+import { CLASS_SIZE_BASE } from '../../../src/store/item-layout';
 import { MAX_SLAB_CLASSES, classForSize, computeChunkSizes } from '../../../src/store/slab-classes';
 
 describe('computeChunkSizes', () => {
-  it('matches memcached 1.6 default classes for a 48-byte header, -n 48, -f 1.25', () => {
-    const sizes = computeChunkSizes(HEADER_SIZE, 1024 * 1024, 48, 1.25);
+  it('matches memcached 1.6 default classes for their 48-byte header, -n 48, -f 1.25', () => {
+    const sizes = computeChunkSizes(CLASS_SIZE_BASE, 1024 * 1024, 48, 1.25);
     expect(sizes.slice(0, 12)).toEqual([96, 120, 152, 192, 240, 304, 384, 480, 600, 752, 944, 1184]);
     expect(sizes.at(-1)).toBe(1024 * 1024);
     expect(sizes.at(-2)!).toBeLessThanOrEqual((1024 * 1024) / 1.25);
@@ -14,24 +14,24 @@ describe('computeChunkSizes', () => {
   });
 
   it('caps the number of classes at 63, the last being the page', () => {
-    const sizes = computeChunkSizes(HEADER_SIZE, 64 * 1024 * 1024, 0, 1.05);
+    const sizes = computeChunkSizes(CLASS_SIZE_BASE, 64 * 1024 * 1024, 0, 1.05);
     expect(sizes).toHaveLength(MAX_SLAB_CLASSES);
     expect(sizes.at(-1)).toBe(64 * 1024 * 1024);
   });
 
   it('rounds the smallest class up to 8', () => {
-    expect(computeChunkSizes(HEADER_SIZE, 4096, 5, 2)[0]).toBe(56);
+    expect(computeChunkSizes(CLASS_SIZE_BASE, 4096, 5, 2)[0]).toBe(56);
   });
 
   it('rejects bad arguments', () => {
-    expect(() => computeChunkSizes(HEADER_SIZE, 1001, 48, 1.25)).toThrow(TypeError);
-    expect(() => computeChunkSizes(HEADER_SIZE, 1024, 48, 0.9)).toThrow(TypeError);
-    expect(() => computeChunkSizes(HEADER_SIZE, 64, 48, 1.25)).toThrow(TypeError);
+    expect(() => computeChunkSizes(CLASS_SIZE_BASE, 1001, 48, 1.25)).toThrow(TypeError);
+    expect(() => computeChunkSizes(CLASS_SIZE_BASE, 1024, 48, 0.9)).toThrow(TypeError);
+    expect(() => computeChunkSizes(CLASS_SIZE_BASE, 64, 48, 1.25)).toThrow(TypeError);
   });
 });
 
 describe('classForSize', () => {
-  const sizes = Int32Array.from(computeChunkSizes(HEADER_SIZE, 1024 * 1024, 48, 1.25));
+  const sizes = Int32Array.from(computeChunkSizes(CLASS_SIZE_BASE, 1024 * 1024, 48, 1.25));
   it('picks the smallest class that fits', () => {
     expect(classForSize(sizes, 1)).toBe(0);
     expect(classForSize(sizes, 96)).toBe(0);

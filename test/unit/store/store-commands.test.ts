@@ -164,7 +164,7 @@ describe('Store', () => {
       expect(get(s, 'k')).toMatchObject({ value: 'c'.repeat(3000) + 'a'.repeat(40) + 'b'.repeat(2000), flags: 7 });
       const st = s.stats();
       expect(st.curr_items).toBe(1);
-      expect(st.bytes).toBe(HEADER_SIZE + 1 + 5040);
+      expect(st.bytes).toBe(HEADER_SIZE + 4 + 1 + 5040); // flags 7 take a header word
       expect(st.total_items).toBe(3);
       s.checkInvariants();
     });
