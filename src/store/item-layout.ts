@@ -12,7 +12,7 @@
  *      20  u32  time         last access/update, unix seconds (also flush_all's test for items
  *                            with an explicit CAS)
  *      24  u32  expiresLow   low 32 bits of the absolute expiry in unix ms (0 = never)
- *      28  u32  value        valueLength (bits 0-27) | type << 28
+ *      28  u32  value        valueLength (bits 0-26) | type << 27 (3 bits) | hashTag << 30
  *      32  u32  meta         keyLength (bits 0-15) | itemFlags << 16 (6 bits) | expiresHigh << 22
  *      36  u32  clientFlags  only when itemFlags has ITEM_CLIENT_FLAGS (memcached also stores
  *                            flags only when they are not 0)
@@ -20,8 +20,9 @@
  * ```
  * 36 bytes where memcached spends 56 (48 + CAS) and where this layout used to spend 48: the
  * expiry is 42 bits of milliseconds (expiresHigh holds the top 10, so expiries run to May 2109
- * at millisecond precision, and later ones are clamped), the key's hash is not cached (a chain
- * walk compares lengths, then key bytes), and zero client flags take no room. A 14-byte key
+ * at millisecond precision, and later ones are clamped), the key's hash is not cached (two of its
+ * bits, hashTag, let a chain walk skip three in four items with a key of the same length
+ * without reading their key bytes), and zero client flags take no room. A 14-byte key
  * with a 100-byte value is 150 bytes, so it fits memcached's 152-byte class.
  *
  * A free chunk has itemFlags 0 and links the class free list through lruNext.
@@ -44,10 +45,18 @@ export const W_META = 8;
 /** Present only when the meta word has META_CLIENT_FLAGS. */
 export const W_CLIENT_FLAGS = 9;
 
-export const VALUE_LENGTH_MASK = 0x0fffffff;
-/** The largest value length the value word can hold (item sizes are capped far below, at 128 MiB). */
+export const VALUE_LENGTH_MASK = 0x07ffffff;
+/** The largest value length the value word holds: pages (and so items) are at most 128 MiB. */
 export const MAX_VALUE_LENGTH = VALUE_LENGTH_MASK;
-export const VALUE_TYPE_SHIFT = 28;
+export const VALUE_TYPE_SHIFT = 27;
+export const VALUE_TYPE_MASK = 7 << VALUE_TYPE_SHIFT;
+export const VALUE_TAG_SHIFT = 30;
+export const VALUE_TAG_MASK = 3 << VALUE_TAG_SHIFT;
+
+/** The value word's tag bits for a key hash: its top two bits, which pick no bucket below 2^30 buckets. */
+export function hashTagBits(hash: number): number {
+  return (hash >>> VALUE_TAG_SHIFT) << VALUE_TAG_SHIFT;
+}
 
 export const META_EXPIRES_SHIFT = 22;
 export const META_EXPIRES_MASK = 0x3ff << META_EXPIRES_SHIFT;
@@ -101,7 +110,7 @@ export function itemSize(keyLength: number, valueLength: number, clientFlags: nu
 export const CLASS_SIZE_BASE = 48;
 
 /**
- * Item value types (the value word's top 4 bits). Redis collections are ordinary items whose
+ * Item value types (3 bits of the value word). Redis collections are ordinary items whose
  * value is the compact encoding owned by their module in `store/typed/`.
  */
 export const ITEM_TYPE_STRING = 0;

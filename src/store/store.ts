@@ -44,7 +44,10 @@ import {
   META_LINKED,
   META_STALE,
   META_TOKEN_SENT,
+  MAX_VALUE_LENGTH,
   VALUE_LENGTH_MASK,
+  VALUE_TAG_MASK,
+  VALUE_TYPE_MASK,
   VALUE_TYPE_SHIFT,
   W_CAS_HIGH,
   W_CAS_LOW,
@@ -57,6 +60,7 @@ import {
   W_TIME,
   W_VALUE,
   itemSize,
+  hashTagBits,
   keyStart,
 } from './item-layout';
 import { classForSize, computeChunkSizes } from './slab-classes';
@@ -111,6 +115,11 @@ function readExpiry(u32: Uint32Array, w: number): number {
  * MAX_EXPIRES_MS is stored as MAX_EXPIRES_MS.
  */
 function writeExpiry(u32: Uint32Array, w: number, expiresAtMs: number): void {
+  if (expiresAtMs === 0) {
+    u32[w + W_EXPIRES_LOW] = 0;
+    u32[w + W_META] = u32[w + W_META]! & ~META_EXPIRES_MASK;
+    return;
+  }
   const ms = expiresAtMs > MAX_EXPIRES_MS ? MAX_EXPIRES_MS : expiresAtMs >= 1 ? Math.floor(expiresAtMs) : expiresAtMs === 0 ? 0 : 1;
   const high = Math.floor(ms / TWO_32);
   u32[w + W_EXPIRES_LOW] = ms - high * TWO_32;
@@ -124,6 +133,16 @@ function readClientFlags(u32: Uint32Array, w: number): number {
 
 function valueLengthAt(u32: Uint32Array, w: number): number {
   return u32[w + W_VALUE]! & VALUE_LENGTH_MASK;
+}
+
+/** ITEM_TYPE_* of the item at word `w`. */
+function typeAt(u32: Uint32Array, w: number): number {
+  return (u32[w + W_VALUE]! >>> VALUE_TYPE_SHIFT) & 7;
+}
+
+/** A new value length for the string item at word `w`, keeping its hash tag. */
+function setStringLength(u32: Uint32Array, w: number, valueLength: number): void {
+  u32[w + W_VALUE] = (u32[w + W_VALUE]! & VALUE_TAG_MASK) | valueLength;
 }
 
 /** Redis's EXPIRE NX/XX/GT/LT test; expiries are absolute ms, 0 = never (an infinite TTL). */
@@ -283,8 +302,8 @@ export class Store {
 
   constructor(config: StoreConfig) {
     const { pageSize, slabMinSize, growthFactor, shardIndex, shardCount, pageBudget } = config;
-    if (!Number.isInteger(pageSize) || pageSize < MIN_PAGE_SIZE) {
-      throw new RangeError(`pageSize must be an integer >= ${MIN_PAGE_SIZE}, got ${pageSize}`);
+    if (!Number.isInteger(pageSize) || pageSize < MIN_PAGE_SIZE || pageSize > MAX_VALUE_LENGTH + 1) {
+      throw new RangeError(`pageSize must be an integer in [${MIN_PAGE_SIZE}, ${MAX_VALUE_LENGTH + 1}], got ${pageSize}`);
     }
     if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > MAX_SHARD_COUNT) {
       throw new RangeError(`shardCount must be an integer in [1, ${MAX_SHARD_COUNT}], got ${shardCount}`);
@@ -432,7 +451,7 @@ export class Store {
       if (mode === StoreMode.Set && old !== 0) this.#unlinkAndFree(old);
       return StoreStatus.NoMemory;
     }
-    const valueAt = this.#initItem(h, key, keyOffset, keyLength, valueLength, clientFlags, expiresAtMs, nowMs);
+    const valueAt = this.#initItem(h, key, keyOffset, keyLength, hash, valueLength, clientFlags, expiresAtMs, nowMs);
     copyBytes(this.#pageU8[h >>> this.#chunkBits]!, valueAt, value, valueOffset, valueOffset + valueLength);
     if (old !== 0) this.#unlinkAndFree(old);
     this.#link(h, cls, total, hash);
@@ -527,7 +546,7 @@ export class Store {
       // Grows within its chunk: memcached would allocate a new item of the same class.
       if (isBig) writeDigitString(u8, valueAt, digits);
       else writeDecimal(u8, valueAt, small);
-      u32[w + W_VALUE] = newLength; // a string's type bits are 0
+      setStringLength(u32, w, newLength);
       u32[w + W_META] = u32[w + W_META]! & ~META_FRESH_CLEAR;
       this.#bytes += newLength - oldLength;
       this.#classRequested[cls] += newLength - oldLength;
@@ -540,7 +559,7 @@ export class Store {
     if (newCls < 0) return StoreStatus.NoMemory;
     const nh = this.#alloc(newCls, nowMs, h);
     if (nh === 0) return StoreStatus.NoMemory;
-    const newAt = this.#initItem(nh, key, keyOffset, keyLength, newLength, flags, readExpiry(u32, w), nowMs);
+    const newAt = this.#initItem(nh, key, keyOffset, keyLength, hash, newLength, flags, readExpiry(u32, w), nowMs);
     const nu8 = this.#pageU8[nh >>> this.#chunkBits]!;
     if (isBig) writeDigitString(nu8, newAt, digits);
     else writeDecimal(nu8, newAt, small);
@@ -1084,7 +1103,7 @@ export class Store {
         this.#reclaim(h);
       } else {
         const meta = u32[w + W_META]!;
-        if (visit(this.#pageU8[p]!, keyStart(b, meta), meta & META_KEY_MASK, u32[w + W_VALUE]! >>> VALUE_TYPE_SHIFT)) matches++;
+        if (visit(this.#pageU8[p]!, keyStart(b, meta), meta & META_KEY_MASK, typeAt(u32, w))) matches++;
       }
       h = next;
     }
@@ -1114,7 +1133,7 @@ export class Store {
           this.#reclaim(h);
           continue;
         }
-        if (!matches(u8, keyStart(b, meta), meta & META_KEY_MASK, u32[(b >>> 2) + W_VALUE]! >>> VALUE_TYPE_SHIFT)) continue;
+        if (!matches(u8, keyStart(b, meta), meta & META_KEY_MASK, typeAt(u32, b >>> 2))) continue;
         count++;
         if (remove) this.#unlinkAndFree(h);
       }
@@ -1477,6 +1496,7 @@ export class Store {
         const keyAt = keyStart(b, meta);
         const hash = hashBytes(this.#pageU8[p]!, keyAt, klen);
         if ((hash & mask) !== index) fail(`item ${h} with hash ${hash} in bucket ${index}`);
+        if ((u32[w + W_VALUE]! & VALUE_TAG_MASK) >>> 0 !== hashTagBits(hash) >>> 0) fail(`item ${h}: hash tag does not match its key`);
         if (this.#find(this.#pageU8[p]!, keyAt, klen, hash) !== h) fail(`item ${h}: key is stored twice`);
         h = u32[w + W_HASH_NEXT]!;
       }
@@ -1520,13 +1540,14 @@ export class Store {
     const chunkSize = this.#pageChunkSize;
     const slot = this.#slotIndex(hash); // sets #slotTable: read it only after this call
     let h = this.#slotTable[slot]!;
+    const tag = hashTagBits(hash);
     while (h !== 0) {
       const p = h >>> cb;
       const b = (h & cm) * chunkSize[p]!;
       const w = b >>> 2;
       const u32 = pageU32[p]!;
       const meta = u32[w + W_META]!;
-      if ((meta & META_KEY_MASK) === keyLength) {
+      if ((meta & META_KEY_MASK) === keyLength && ((u32[w + W_VALUE]! ^ tag) & VALUE_TAG_MASK) === 0) {
         // Back to front: keys that share a length mostly share a prefix too ("user:000123").
         const u8 = this.#pageU8[p]!;
         const at = keyStart(b, meta);
@@ -1574,11 +1595,11 @@ export class Store {
   #typeOf(h: number): number {
     const p = h >>> this.#chunkBits;
     const w = ((h & this.#chunkMask) * this.#pageChunkSize[p]!) >>> 2;
-    return this.#pageU32[p]![w + W_VALUE]! >>> VALUE_TYPE_SHIFT;
+    return typeAt(this.#pageU32[p]!, w);
   }
 
   #setType(u32: Uint32Array, w: number, itemType: number): void {
-    u32[w + W_VALUE] = (u32[w + W_VALUE]! & VALUE_LENGTH_MASK) | ((itemType & 0xf) << VALUE_TYPE_SHIFT);
+    u32[w + W_VALUE] = (u32[w + W_VALUE]! & ~VALUE_TYPE_MASK) | ((itemType & 7) << VALUE_TYPE_SHIFT);
   }
 
   #expiryOf(h: number): number {
@@ -1787,6 +1808,7 @@ export class Store {
     key: Uint8Array,
     keyOffset: number,
     keyLength: number,
+    hash: number,
     valueLength: number,
     clientFlags: number,
     expiresAtMs: number,
@@ -1797,7 +1819,7 @@ export class Store {
     const w = b >>> 2;
     const u32 = this.#pageU32[p]!;
     u32[w + W_TIME] = nowMs / 1000;
-    u32[w + W_VALUE] = valueLength; // type string
+    u32[w + W_VALUE] = hashTagBits(hash) | valueLength; // type string
     // Not linked, not fetched; then the expiry's top bits go into this word.
     u32[w + W_META] = clientFlags !== 0 ? keyLength | META_CLIENT_FLAGS : keyLength;
     if (clientFlags !== 0) u32[w + W_CLIENT_FLAGS] = clientFlags;
@@ -1837,7 +1859,7 @@ export class Store {
     writeExpiry(u32, w, expiresAtMs);
     u32[w + W_TIME] = nowMs / 1000;
     // A new value is a string until a typed write says otherwise (typedWrite sets the type after storing).
-    u32[w + W_VALUE] = valueLength;
+    setStringLength(u32, w, valueLength);
     copyBytes(u8, keyAt + keyLength, value, valueOffset, valueOffset + valueLength);
     this.#bytes += delta;
     this.#classRequested[cls] += delta;
@@ -1879,7 +1901,7 @@ export class Store {
       } else {
         copyBytes(u8, oldAt + oldLength, value, valueOffset, valueOffset + valueLength);
       }
-      u32[w + W_VALUE] = newLength; // a string's type bits are 0
+      setStringLength(u32, w, newLength);
       u32[w + W_TIME] = nowMs / 1000;
       u32[w + W_META] = u32[w + W_META]! & ~META_FRESH_CLEAR;
       this.#bytes += valueLength;
@@ -1892,7 +1914,7 @@ export class Store {
     const h = this.#alloc(cls, nowMs, old);
     if (h === 0) return StoreStatus.NotStored;
     // append/prepend keep the old item's flags and expiry.
-    const newAt = this.#initItem(h, key, keyOffset, keyLength, newLength, flags, readExpiry(u32, w), nowMs);
+    const newAt = this.#initItem(h, key, keyOffset, keyLength, hash, newLength, flags, readExpiry(u32, w), nowMs);
     const dst = this.#pageU8[h >>> this.#chunkBits]!;
     if (prepend) {
       copyBytes(dst, newAt, value, valueOffset, valueOffset + valueLength);
