@@ -120,7 +120,7 @@ function writeExpiry(u32: Uint32Array, w: number, expiresAtMs: number): void {
     u32[w + W_META] = u32[w + W_META]! & ~META_EXPIRES_MASK;
     return;
   }
-  const ms = expiresAtMs > MAX_EXPIRES_MS ? MAX_EXPIRES_MS : expiresAtMs >= 1 ? Math.floor(expiresAtMs) : expiresAtMs === 0 ? 0 : 1;
+  const ms = expiresAtMs > MAX_EXPIRES_MS ? MAX_EXPIRES_MS : expiresAtMs >= 1 ? Math.floor(expiresAtMs) : 1;
   const high = Math.floor(ms / TWO_32);
   u32[w + W_EXPIRES_LOW] = ms - high * TWO_32;
   u32[w + W_META] = (u32[w + W_META]! & ~META_EXPIRES_MASK) | (high << META_EXPIRES_SHIFT);
