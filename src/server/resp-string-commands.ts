@@ -33,10 +33,9 @@ import { StoreStatus } from '../store/types';
 import { exceedsMemcachedItemSize } from './memcache-text-session';
 import { connectionLimitStats, connectionLimitsFor } from './connection';
 import type { ReplySlot } from './reply-queue';
-import { MAX_REDIS_KEY_LENGTH, storedKey } from './resp-keyspace';
 import type { RespHandler, RespSession } from './resp-session';
 import { noteKeyWritten } from './resp-watch';
-import { runTyped, WRONGTYPE_ERROR } from './resp-typed';
+import { runTyped, typedKey, typedKeys, WRONGTYPE_ERROR } from './resp-typed';
 
 /** Status of a shard that died with the request (ShardClient fails pending ops with it). */
 const SHARD_FAILED_STATUS = 255;
@@ -198,25 +197,6 @@ export function writeError(status: number): string | null {
   }
 }
 
-/** The key as stored, or null after replying that it is too long for the store. */
-function keyFor(session: RespSession, key: Buffer): Buffer | null {
-  if (key.length > MAX_REDIS_KEY_LENGTH) {
-    session.replyError(RespErrors.STRING_TOO_LONG);
-    return null;
-  }
-  return storedKey(session.database, key);
-}
-
-function keysFor(session: RespSession, keys: Buffer[]): Buffer[] | null {
-  const stored: Buffer[] = [];
-  for (const key of keys) {
-    const k = keyFor(session, key);
-    if (k === null) return null;
-    stored.push(k);
-  }
-  return stored;
-}
-
 /** memcached's item size rule, so both protocols refuse the same values. */
 function valueFits(session: RespSession, key: Buffer, value: Buffer): boolean {
   return !exceedsMemcachedItemSize(key.length, value.length, 0, session.context.config.maxItemSize);
@@ -263,7 +243,7 @@ function expiresAtFromArg(
 // ---- GET / SET family ----
 
 const get: RespHandler = (session, args) => {
-  const key = keyFor(session, args[1]!);
+  const key = typedKey(session, args[1]!);
   if (key === null) return;
   session.router.get(key, new BulkValueReply(session, session.reserve()), 0);
 };
@@ -345,7 +325,7 @@ function parseSetOptions(session: RespSession, args: Buffer[]): SetOptions | nul
 
 /** Stores one value; replies +OK, or null when NX/XX refused it (or the old value with GET). */
 function storeString(session: RespSession, rawKey: Buffer, value: Buffer, options: SetOptions): void {
-  const key = keyFor(session, rawKey);
+  const key = typedKey(session, rawKey);
   if (key === null) return;
   if (!valueFits(session, key, value)) return session.replyError(RespErrors.STRING_TOO_LONG);
   const slot = session.reserve();
@@ -381,7 +361,7 @@ const set: RespHandler = (session, args) => {
 
 /** SETNX: 1 when stored, 0 when the key existed. */
 const setnx: RespHandler = (session, args) => {
-  const key = keyFor(session, args[1]!);
+  const key = typedKey(session, args[1]!);
   if (key === null) return;
   const value = args[2]!;
   if (!valueFits(session, key, value)) return session.replyError(RespErrors.STRING_TOO_LONG);
@@ -412,7 +392,7 @@ const getset: RespHandler = (session, args) => storeString(session, args[1]!, ar
  * expire at once, as Redis deletes it.
  */
 const getex: RespHandler = (session, args) => {
-  const key = keyFor(session, args[1]!);
+  const key = typedKey(session, args[1]!);
   if (key === null) return;
   let option: string | null = null;
   let expireArg: Buffer | null = null;
@@ -444,7 +424,7 @@ const getrange: RespHandler = (session, args) => {
   const start = argToInt64(args[2]!);
   const end = argToInt64(args[3]!);
   if (start === null || end === null) return session.replyError(RespErrors.NOT_AN_INTEGER);
-  const key = keyFor(session, args[1]!);
+  const key = typedKey(session, args[1]!);
   if (key === null) return;
   const slot = session.reserve();
   session.router.get(key, {
@@ -473,7 +453,7 @@ const EMPTY_BULK = Buffer.from('$0\r\n\r\n');
 
 /** TYPE: a string get tells strings and missing keys; a Redis collection comes back as wrongType with its item type. */
 const type: RespHandler = (session, args) => {
-  const key = keyFor(session, args[1]!);
+  const key = typedKey(session, args[1]!);
   if (key === null) return;
   const slot = session.reserve();
   session.router.get(key, {
@@ -493,12 +473,12 @@ const NONE_TYPE_REPLY = Buffer.from('+none\r\n');
 
 /** GETDEL: one typed op (store/typed/string.ts), so a key of another type answers WRONGTYPE and stays. */
 const getdel: RespHandler = (session, args) => {
-  if (keyFor(session, args[1]!) === null) return;
+  if (typedKey(session, args[1]!) === null) return;
   runTyped(session, args[1]!, '__getdel', [], true);
 };
 
 const mget: RespHandler = (session, args) => {
-  const keys = keysFor(session, args.slice(1));
+  const keys = typedKeys(session, args.slice(1));
   if (keys === null) return;
   const maxReplyBytes = connectionLimitsFor(session.context.config).maxOutputBytes;
   const sink = new MgetReply(session, session.reserve(keys.length), keys.length, maxReplyBytes);
@@ -509,7 +489,7 @@ const mset: RespHandler = (session, args) => {
   if ((args.length - 1) % 2 !== 0) return session.replyError(`ERR wrong number of arguments for 'mset' command`);
   const pairs: [Buffer, Buffer][] = [];
   for (let i = 1; i < args.length; i += 2) {
-    const key = keyFor(session, args[i]!);
+    const key = typedKey(session, args[i]!);
     if (key === null) return;
     // Refuse the whole command before writing any of it, as Redis would.
     if (!valueFits(session, key, args[i + 1]!)) return session.replyError(RespErrors.STRING_TOO_LONG);
@@ -536,7 +516,7 @@ const mset: RespHandler = (session, args) => {
  * between them and later commands of the pipeline see the result.
  */
 const append: RespHandler = (session, args) => {
-  const key = keyFor(session, args[1]!);
+  const key = typedKey(session, args[1]!);
   if (key === null) return;
   const value = args[2]!;
   if (!valueFits(session, key, value)) return session.replyError(RespErrors.STRING_TOO_LONG);
@@ -563,7 +543,7 @@ const append: RespHandler = (session, args) => {
  * Redis; otherwise the end of the patch must fit memcached's item size.
  */
 const setrange: RespHandler = (session, args) => {
-  const key = keyFor(session, args[1]!);
+  const key = typedKey(session, args[1]!);
   if (key === null) return;
   const offset = argToInt64(args[2]!);
   if (offset === null) return session.replyError(RespErrors.NOT_AN_INTEGER);
@@ -589,7 +569,7 @@ const setrange: RespHandler = (session, args) => {
 };
 
 const strlen: RespHandler = (session, args) => {
-  const key = keyFor(session, args[1]!);
+  const key = typedKey(session, args[1]!);
   if (key === null) return;
   const slot = session.reserve();
   session.router.get(key, {
@@ -606,7 +586,7 @@ const strlen: RespHandler = (session, args) => {
 
 /** Runs the shard's signed add of `delta` and replies with the new value as an integer. */
 function incrementBy(session: RespSession, rawKey: Buffer, delta: bigint): void {
-  const key = keyFor(session, rawKey);
+  const key = typedKey(session, rawKey);
   if (key === null) return;
   const slot = session.reserve();
   noteKeyWritten(key);
@@ -633,7 +613,7 @@ function incrementBy(session: RespSession, rawKey: Buffer, delta: bigint): void 
  * increment as for a bad value.
  */
 const incrbyfloat: RespHandler = (session, args) => {
-  const key = keyFor(session, args[1]!);
+  const key = typedKey(session, args[1]!);
   if (key === null) return;
   const increment = args[2]!;
   const slot = session.reserve();
@@ -675,7 +655,7 @@ type KeyOp = (key: Buffer, sink: ReplySink, tag: number) => void;
 
 /** Runs `op` on every key argument and replies with how many found their key (status Ok). */
 function countFound(session: RespSession, args: Buffer[], op: (s: RespSession) => KeyOp): void {
-  const keys = keysFor(session, args.slice(1));
+  const keys = typedKeys(session, args.slice(1));
   if (keys === null) return;
   const slot = session.reserve(keys.length);
   const sink = new GatherReply(keys.length, false, (results) => {
@@ -741,7 +721,7 @@ const EXPIRED_AT_ONCE_MS = 1;
  */
 function expireCommand(commandName: string, unitMs: 1000 | 1, relative: boolean): RespHandler {
   return (session, args) => {
-    const key = keyFor(session, args[1]!);
+    const key = typedKey(session, args[1]!);
     if (key === null) return;
     const condition = parseExpireCondition(session, args);
     if (condition === null) return;
@@ -783,7 +763,7 @@ const CONDITIONAL_TOUCH: ItemReadRequest = {
  */
 function expiryQuery(fromExpiry: (expiresAtMs: number, nowMs: number) => number): RespHandler {
   return (session, args) => {
-    const key = keyFor(session, args[1]!);
+    const key = typedKey(session, args[1]!);
     if (key === null) return;
     const slot = session.reserve();
     session.router.itemInfo(key, {
@@ -809,7 +789,7 @@ const remainingMs = (expiresAtMs: number, nowMs: number): number => Math.max(0, 
  * touch of a key without one changes nothing).
  */
 const persist: RespHandler = (session, args) => {
-  const key = keyFor(session, args[1]!);
+  const key = typedKey(session, args[1]!);
   if (key === null) return;
   const slot = session.reserve();
   let hadExpiry = false;

@@ -73,7 +73,7 @@ export function typedReplyOf(reply: ShardReply): TypedReply {
   return decodeTypedReply(reply.bytes, reply.valueOffset, reply.valueLength);
 }
 
-/** The client's key as stored, or null after replying that it is too long. */
+/** The client's key as stored, or null after replying that it is too long (every RESP key command, string ones too). */
 export function typedKey(session: RespSession, rawKey: Buffer): Buffer | null {
   if (rawKey.length > MAX_REDIS_KEY_LENGTH) {
     session.replyError(RespErrors.STRING_TOO_LONG);
