@@ -4,6 +4,7 @@
  * per-shard ordering, broadcast, and replies matched to requests by position.
  */
 import { Router, OpCode, type ReplySink, type ShardReply } from '../../../src/router/router';
+import { EARLY_SEND_OPS } from '../../../src/shard/shard-client';
 import { ShardPool } from '../../../src/shard/shard-pool';
 import { StoreStatus } from '../../../src/store/types';
 
@@ -72,6 +73,22 @@ describe('Router with in-process shards', () => {
     router.incrDecr(true, Buffer.from('n'), (1n << 40n) + 5n, sink, 1);
     await settle();
     expect(sink.replies.find((r) => r.tag === 1)!.value).toBe(String((1n << 40n) + 6n));
+  });
+
+  it('sends a batch early once it holds EARLY_SEND_OPS ops; replies still arrive in submission order', async () => {
+    const sink = new Collector();
+    const key = Buffer.from('one-shard');
+    const target = router.shardIndexFor(key);
+    const sentBefore = pool.shards[target]!.batchOps.countOf(0);
+    const total = EARLY_SEND_OPS * 3 + 5;
+    // One turn: without the early send this would be a single batch.
+    router.store(OpCode.Set, key, Buffer.from('0'), 0, 0, 0, 0, sink, 0);
+    for (let i = 1; i < total; i++) router.incrDecr(true, key, 1n, sink, i);
+    expect(pool.shards[target]!.batchOps.countOf(0) - sentBefore).toBe(3);
+    await settle();
+    expect(pool.shards[target]!.batchOps.countOf(0) - sentBefore).toBe(4);
+    expect(sink.replies.map((r) => r.tag)).toEqual(Array.from({ length: total }, (_, i) => i));
+    expect(sink.replies.slice(1).map((r) => r.value)).toEqual(Array.from({ length: total - 1 }, (_, i) => String(i + 1)));
   });
 
   it('fails every pending op when the pool closes', async () => {
