@@ -332,6 +332,8 @@ const SCENARIOS: Scenario[] = [
 
 interface Measured extends LoadResult {
   cpuUsPerOp: number;
+  /** The load generator's own CPU per op (this process): what the client takes from the cores it shares with the server. */
+  clientCpuUsPerOp: number;
   evictions: number;
 }
 
@@ -377,6 +379,7 @@ async function evictionCount(server: ServerUnderTest): Promise<number> {
 async function measureLoad(server: ServerUnderTest, scenario: LoadScenario, args: Args): Promise<Measured> {
   const evictionsBefore = await evictionCount(server);
   const cpuBefore = cpuSeconds(server.pid);
+  const clientCpuBefore = cpuSeconds(process.pid);
   const result = await runLoad({
     host: '127.0.0.1',
     port: server.port,
@@ -387,8 +390,10 @@ async function measureLoad(server: ServerUnderTest, scenario: LoadScenario, args
     ...scenario.load,
   });
   const cpu = cpuSeconds(server.pid) - cpuBefore;
+  const clientCpu = cpuSeconds(process.pid) - clientCpuBefore;
   const evictions = (await evictionCount(server)) - evictionsBefore;
-  return { ...result, cpuUsPerOp: result.ops > 0 ? (cpu * 1e6) / result.ops : 0, evictions };
+  const perOp = (seconds: number): number => (result.ops > 0 ? (seconds * 1e6) / result.ops : 0);
+  return { ...result, cpuUsPerOp: perOp(cpu), clientCpuUsPerOp: perOp(clientCpu), evictions };
 }
 
 function summarizeLoad(scenario: LoadScenario, rs: Measured[]): Summary {
@@ -400,6 +405,7 @@ function summarizeLoad(scenario: LoadScenario, rs: Measured[]): Summary {
     notes.push(`key hits ${((100 * values) / (gets * keysPerGet)).toFixed(1)}%`);
     if (keysPerGet > 1) notes.push(`${human(median(rs.map((r) => r.values / r.seconds)))} keys/s`);
   }
+  notes.push(`client CPU ${median(rs.map((r) => r.clientCpuUsPerOp)).toFixed(1)} µs/op`);
   if (scenario.load.idleConnections !== undefined) notes.push(`${Math.min(...rs.map((r) => r.idleOpen))} idle open`);
   const evictions = median(rs.map((r) => r.evictions));
   if (evictions > 0 || scenario.load.getRatio === 0) notes.push(`evictions ${human(evictions)}/run`);
@@ -528,7 +534,9 @@ async function runThroughputGroup(scenarios: ThroughputScenario[], args: Args, r
           for (const s of servers) {
             const r = await measureLoad(s, scenario, args);
             results.set(s.name, [...(results.get(s.name) ?? []), r]);
-            log(`  ${scenario.id} round ${round + 1} ${s.name}: ${r.opsPerSec} ops/s p99 ${r.p99us} µs cpu ${r.cpuUsPerOp.toFixed(1)} µs/op errors ${r.errors}`);
+            log(
+              `  ${scenario.id} round ${round + 1} ${s.name}: ${r.opsPerSec} ops/s p99 ${r.p99us} µs cpu ${r.cpuUsPerOp.toFixed(1)} µs/op client cpu ${r.clientCpuUsPerOp.toFixed(1)} µs/op errors ${r.errors}`,
+            );
           }
         }
         for (const [name, rs] of results) summaries.set(name, summarizeLoad(scenario, rs));
