@@ -471,7 +471,7 @@ async function measureRedisBenchmark(server: ServerUnderTest, scenario: RedisBen
     opsPerSec: (requests * rows.length) / seconds,
     setRps: set?.rps ?? 0,
     getRps: get?.rps ?? 0,
-    p99us: Math.max(...rows.map((r) => r.p99ms * 1000)),
+    p99us: Math.round(Math.max(...rows.map((r) => r.p99ms * 1000))),
     cpuUsPerOp: (cpu * 1e6) / (requests * rows.length),
   };
 }
