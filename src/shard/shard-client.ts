@@ -25,7 +25,11 @@ export interface ReplySink {
  * the turn's reads, instead of the two threads taking turns. Larger than one
  * connection's pipeline of 16, so small turns still go out as one batch (every
  * extra batch can cost a wake-up of a sleeping shard); 16 and 32 measured no
- * better than sending once per turn at pipeline 16, 64 and 128 better.
+ * better than sending once per turn at pipeline 16, 64 and 128 better. The early
+ * send happens only between requests (ops with different sinks), never inside
+ * one: a multi-key request's ops stay in one batch, under one reply budget
+ * (REPLY_BATCH_VALUE_BUDGET), or `get k k k …` of a large value would get a
+ * budget per 64 keys.
  */
 export const EARLY_SEND_OPS = 64;
 
@@ -139,6 +143,8 @@ export class ShardClient implements ShardTransportEvents {
   /** Batch sent → its reply batch processed, in ms (exposed in seconds). */
   readonly roundTrip = new BucketHistogram(LATENCY_BOUNDS_SECONDS);
   private readonly sendTimes = new SendTimes();
+  /** The sink of the op appended last: ops of one request share a sink, and the early send does not split them. */
+  private lastSink: ReplySink | null = null;
 
   constructor(
     readonly index: number,
@@ -162,10 +168,11 @@ export class ShardClient implements ShardTransportEvents {
     sink: ReplySink,
     tag: number,
   ): void {
+    if (this.batch.count >= EARLY_SEND_OPS && sink !== this.lastSink) this.flush();
     if (this.batch.isEmpty) this.requestFlush(this);
     this.batch.append(opCode, key, hash, value, clientFlags, expiresAtMs, argLow, argHigh);
     this.pending.push(sink, tag);
-    if (this.batch.count >= EARLY_SEND_OPS) this.flush();
+    this.lastSink = sink;
   }
 
   /** Queues an item op (ItemRead … ItemInfo): header fields, then `args` and `payload` (messages.ts). */
@@ -182,10 +189,11 @@ export class ShardClient implements ShardTransportEvents {
     sink: ReplySink,
     tag: number,
   ): void {
+    if (this.batch.count >= EARLY_SEND_OPS && sink !== this.lastSink) this.flush();
     if (this.batch.isEmpty) this.requestFlush(this);
     this.batch.appendItemOp(opCode, key, hash, args, payload, clientFlags, expiresAtMs, compareCasLow, compareCasHigh);
     this.pending.push(sink, tag);
-    if (this.batch.count >= EARLY_SEND_OPS) this.flush();
+    this.lastSink = sink;
   }
 
   /** Sends the batch built so far, if any (at the end of the turn, or early: EARLY_SEND_OPS). */
@@ -197,6 +205,7 @@ export class ShardClient implements ShardTransportEvents {
     this.sendTimes.push(performance.now());
     this.transport.send(this.batch.finish());
     this.batch.reset();
+    this.lastSink = null;
   }
 
   onReply(batch: Uint8Array): void {
@@ -230,6 +239,7 @@ export class ShardClient implements ShardTransportEvents {
     // Ops not yet sent would reach the replacement shard, but their replies would
     // interleave with failures of the lost ones; fail everything queued instead.
     this.batch.reset();
+    this.lastSink = null;
     this.sendTimes.clear();
     this.failAllPending();
   }

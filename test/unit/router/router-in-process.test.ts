@@ -75,20 +75,43 @@ describe('Router with in-process shards', () => {
     expect(sink.replies.find((r) => r.tag === 1)!.value).toBe(String((1n << 40n) + 6n));
   });
 
-  it('sends a batch early once it holds EARLY_SEND_OPS ops; replies still arrive in submission order', async () => {
-    const sink = new Collector();
+  it('sends a batch early once it holds EARLY_SEND_OPS ops, between requests; replies still arrive in submission order', async () => {
+    const replies: Reply[] = [];
+    /** One request: its own sink, as every session gives each request. */
+    const request = (): ReplySink => ({
+      onShardReply: (tag, reply) => replies.push({ tag, status: reply.status, value: reply.copyValue().toString(), flags: 0 }),
+    });
     const key = Buffer.from('one-shard');
-    const target = router.shardIndexFor(key);
-    const sentBefore = pool.shards[target]!.batchOps.countOf(0);
+    const shard = pool.shards[router.shardIndexFor(key)]!;
+    const sentBefore = shard.batchOps.countOf(0);
     const total = EARLY_SEND_OPS * 3 + 5;
     // One turn: without the early send this would be a single batch.
-    router.store(OpCode.Set, key, Buffer.from('0'), 0, 0, 0, 0, sink, 0);
-    for (let i = 1; i < total; i++) router.incrDecr(true, key, 1n, sink, i);
-    expect(pool.shards[target]!.batchOps.countOf(0) - sentBefore).toBe(3);
+    router.store(OpCode.Set, key, Buffer.from('0'), 0, 0, 0, 0, request(), 0);
+    for (let i = 1; i < total; i++) router.incrDecr(true, key, 1n, request(), i);
+    expect(shard.batchOps.countOf(0) - sentBefore).toBe(3);
     await settle();
-    expect(pool.shards[target]!.batchOps.countOf(0) - sentBefore).toBe(4);
-    expect(sink.replies.map((r) => r.tag)).toEqual(Array.from({ length: total }, (_, i) => i));
-    expect(sink.replies.slice(1).map((r) => r.value)).toEqual(Array.from({ length: total - 1 }, (_, i) => String(i + 1)));
+    expect(shard.batchOps.countOf(0) - sentBefore).toBe(4);
+    expect(replies.map((r) => r.tag)).toEqual(Array.from({ length: total }, (_, i) => i));
+    expect(replies.slice(1).map((r) => r.value)).toEqual(Array.from({ length: total - 1 }, (_, i) => String(i + 1)));
+  });
+
+  it('never splits one request (ops sharing a sink) across batches by the early send', async () => {
+    const multiGet = new Collector();
+    const key = Buffer.from('one-shard');
+    const shard = pool.shards[router.shardIndexFor(key)]!;
+    router.store(OpCode.Set, key, Buffer.from('v'), 0, 0, 0, 0, new Collector(), 0);
+    await settle();
+    const sentBefore = shard.batchOps.countOf(0);
+    const opsBefore = shard.batchOps.sums[0]!;
+    // `get k k k …` of 3 × EARLY_SEND_OPS keys: one sink, so one batch (and one reply budget).
+    for (let i = 0; i < EARLY_SEND_OPS * 3; i++) router.get(key, multiGet, i);
+    expect(shard.batchOps.countOf(0) - sentBefore).toBe(0);
+    // The next request may start a new batch.
+    router.get(key, new Collector(), 0);
+    expect(shard.batchOps.countOf(0) - sentBefore).toBe(1);
+    expect(shard.batchOps.sums[0]! - opsBefore).toBe(EARLY_SEND_OPS * 3);
+    await settle();
+    expect(multiGet.replies.map((r) => r.value)).toEqual(Array.from({ length: EARLY_SEND_OPS * 3 }, () => 'v'));
   });
 
   it('fails every pending op when the pool closes', async () => {
