@@ -99,7 +99,7 @@ function main(): void {
   const command = [Buffer.from('GET'), Buffer.from('key')];
   const reply = Buffer.from('$1\r\nx\r\n');
   const timed = (recorder: LatencyRecorder | null, slowlogThresholdUs: number) => {
-    const queue = new ReplyQueue({ writeReplies: () => {}, closeAfterReplies: () => {} });
+    const queue = new ReplyQueue({ writeReply: () => {}, claimOutput: () => -1, outputBuffer: Buffer.alloc(0), closeAfterReplies: () => {} });
     const timer = new CommandTimer<Buffer[]>(new SlowLog(slowlogThresholdUs, 128), (c) => c, { addr: '', name: null }, null, recorder);
     queue.commandTimer = timer;
     return (calls: number) => {

@@ -9,6 +9,8 @@ import type { Socket } from 'node:net';
 import type { Config } from '../config/config';
 import { connectionErrors } from '../util/logger';
 import { ReplyQueue, type ReplyOutput } from './reply-queue';
+import { MAX_IN_PLACE_REPLY_BYTES, OutputSlab } from './output-slab';
+import { copyBytes } from '../util/bytes';
 import type { ServerContext } from './server-context';
 
 export interface ConnectionLimits {
@@ -178,6 +180,12 @@ export function startCoarseClock(): () => void {
     }
   };
 }
+/** The main thread's slab for replies rendered in place (output-slab.ts). */
+const outputSlab = new OutputSlab();
+
+/** Replies up to this size that were rendered elsewhere are copied into the output slab's run (writeReply). */
+const COPY_INTO_RUN_BYTES = 256;
+
 /** Output up to this size is joined into one buffer (one copy, one write); larger goes out corked. */
 const CONCAT_LIMIT = 64 * 1024;
 
@@ -212,6 +220,10 @@ export class Connection implements ReplyOutput, DispatchGate {
   private closed = false;
   private outChunks: Buffer[] = [];
   private outBytes = 0;
+  /** This turn's replies rendered in place and not yet in outChunks: [runStart, runEnd) of runSlab. */
+  private runSlab: Buffer | null = null;
+  private runStart = 0;
+  private runEnd = 0;
   private outScheduled = false;
   private endAfterOutput = false;
   /** When the client last completed a request or was last sent a reply (coarse clock). */
@@ -327,9 +339,9 @@ export class Connection implements ReplyOutput, DispatchGate {
     this.socket.destroy();
   }
 
-  writeReplies(chunks: Buffer[]): void {
+  writeReply(chunk: Buffer, sameFlush: boolean): void {
     if (this.closed) return;
-    if (this.outBytes + this.socket.writableLength > this.limits.maxOutputBytes) {
+    if (!sameFlush && this.outBytes + this.socket.writableLength > this.limits.maxOutputBytes) {
       // Requests already in flight when backpressure stopped dispatch can still owe
       // 256 large values: a client that does not read them is cut off (fuzz finding).
       // Judged before adding, so one large reply to a client that reads is never refused.
@@ -337,22 +349,66 @@ export class Connection implements ReplyOutput, DispatchGate {
       this.socket.destroy();
       this.outChunks = [];
       this.outBytes = 0;
+      this.runSlab = null;
       return;
     }
-    for (const chunk of chunks) {
-      this.outChunks.push(chunk);
-      this.outBytes += chunk.length;
+    if (chunk.length <= COPY_INTO_RUN_BYTES) {
+      // A short reply (STORED, END, a shared constant) is copied onto the run of in-place
+      // replies rather than splitting it: the turn's output stays one view, with no join.
+      const at = this.appendToRun(chunk.length); // first: the claim may start a new slab
+      copyBytes(outputSlab.buffer, at, chunk, 0, chunk.length);
+      return;
     }
+    if (this.runSlab !== null) this.endRun();
+    this.outChunks.push(chunk);
+    this.outBytes += chunk.length;
     if (!this.outScheduled) {
       this.outScheduled = true;
       outputFlusher.add(this);
     }
   }
 
+  get outputBuffer(): Buffer {
+    return outputSlab.buffer;
+  }
+
+  claimOutput(size: number): number {
+    if (this.closed || size > MAX_IN_PLACE_REPLY_BYTES) return -1;
+    // Over the output limit the reply takes the ordinary path, which judges and cuts off.
+    if (this.outBytes + this.socket.writableLength > this.limits.maxOutputBytes) return -1;
+    return this.appendToRun(size);
+  }
+
+  /** Claims `size` bytes of the output slab at the end of this turn's output; returns their offset. */
+  private appendToRun(size: number): number {
+    const at = outputSlab.claim(size);
+    if (this.runSlab === outputSlab.buffer && this.runEnd === at) {
+      this.runEnd = at + size;
+    } else {
+      if (this.runSlab !== null) this.endRun();
+      this.runSlab = outputSlab.buffer;
+      this.runStart = at;
+      this.runEnd = at + size;
+    }
+    this.outBytes += size;
+    if (!this.outScheduled) {
+      this.outScheduled = true;
+      outputFlusher.add(this);
+    }
+    return at;
+  }
+
+  /** Queues the run of in-place replies as one chunk (another chunk follows it, or the turn's output is written). */
+  private endRun(): void {
+    this.outChunks.push(this.runSlab!.subarray(this.runStart, this.runEnd));
+    this.runSlab = null;
+  }
+
   /** Writes everything gathered this turn (called by the flusher). */
   flushOutput(): void {
     this.outScheduled = false;
     if (this.closed) return;
+    if (this.runSlab !== null) this.endRun();
     const chunks = this.outChunks;
     const bytes = this.outBytes;
     this.outChunks = [];

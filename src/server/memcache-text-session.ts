@@ -17,7 +17,7 @@ import type {
   StorageRequest,
   TextParserLimits,
 } from '../protocol/memcache/request';
-import { encodeStats, renderSingleHit, Replies, RetrievalReplyBuilder, textLine } from '../protocol/memcache/reply-encoder';
+import { encodeStats, Replies, RetrievalReplyBuilder, singleHitSize, textLine, u64ToDecimal, writeSingleHit } from '../protocol/memcache/reply-encoder';
 import { OpCode, type ReplySink, type Router, type ShardReply, type StorageOpCode } from '../router/router';
 import { StoreStatus } from '../store/types';
 import { LEGACY_CLUSTER_KEY, configGetClusterReply, legacyClusterGetReply } from '../cluster/cluster-node';
@@ -25,7 +25,7 @@ import type { DispatchGate, PeerInfo, ProtocolSession } from './connection';
 import { connectionLimitStats, connectionLimitsFor } from './connection';
 import { REPLY_TOO_LARGE_STATUS } from '../shard/messages';
 import { MetaCommandRunner } from './memcache-meta-ops';
-import type { ReplyQueue, ReplySlot } from './reply-queue';
+import { ReplySlot, type ReplyQueue } from './reply-queue';
 import type { ServerContext } from './server-context';
 import { textCommandName } from './command-latency';
 import { describeTextRequest, type CommandTimer } from './slowlog';
@@ -77,13 +77,14 @@ function storageReply(status: number): Buffer {
   }
 }
 
-/** A reply made of one line chosen by status (storage, delete, touch). */
-class StatusReply implements ReplySink {
+/** A reply made of one line chosen by status (storage, delete, touch); its own reply slot. */
+class StatusReply extends ReplySlot implements ReplySink {
   constructor(
     private readonly queue: ReplyQueue,
-    private readonly slot: ReplySlot,
     private readonly kind: 'storage' | 'delete' | 'touch',
-  ) {}
+  ) {
+    super();
+  }
 
   onShardReply(_tag: number, reply: ShardReply): void {
     const status = reply.status;
@@ -92,15 +93,14 @@ class StatusReply implements ReplySink {
     else if (status === StoreStatus.Ok) out = this.kind === 'delete' ? Replies.DELETED : Replies.TOUCHED;
     else if (status === StoreStatus.NotFound) out = Replies.NOT_FOUND;
     else out = Replies.SHARD_FAILED;
-    this.queue.complete(this.slot, out);
+    this.queue.complete(this, out);
   }
 }
 
-class ArithmeticReply implements ReplySink {
-  constructor(
-    private readonly queue: ReplyQueue,
-    private readonly slot: ReplySlot,
-  ) {}
+class ArithmeticReply extends ReplySlot implements ReplySink {
+  constructor(private readonly queue: ReplyQueue) {
+    super();
+  }
 
   onShardReply(_tag: number, reply: ShardReply): void {
     let out: Buffer;
@@ -124,7 +124,7 @@ class ArithmeticReply implements ReplySink {
       default:
         out = Replies.SHARD_FAILED;
     }
-    this.queue.complete(this.slot, out);
+    this.queue.complete(this, out);
   }
 }
 
@@ -132,30 +132,41 @@ class ArithmeticReply implements ReplySink {
 const REPLY_TOO_LARGE_FOR_MEMORY = textLine('SERVER_ERROR out of memory writing get response');
 
 /** get/gets/gat/gats of one key: the common case, rendered straight from the shard's reply. */
-class SingleRetrievalReply implements ReplySink {
+class SingleRetrievalReply extends ReplySlot implements ReplySink {
   constructor(
     private readonly queue: ReplyQueue,
-    private readonly slot: ReplySlot,
     private readonly key: Buffer,
     private readonly withCas: boolean,
-  ) {}
+  ) {
+    super();
+  }
 
   onShardReply(_tag: number, r: ShardReply): void {
     let out: Buffer;
     if (r.status === StoreStatus.Ok) {
-      out = renderSingleHit(this.key, r.clientFlags, r.bytes, r.valueOffset, r.valueLength, r.casHigh, r.casLow, this.withCas);
+      const cas = this.withCas ? u64ToDecimal(r.casHigh, r.casLow) : null;
+      const size = singleHitSize(this.key.length, r.clientFlags, r.valueLength, cas);
+      const queue = this.queue;
+      const at = queue.claimOutput(this, size);
+      if (at >= 0) {
+        writeSingleHit(queue.outputBuffer, at, this.key, r.clientFlags, r.bytes, r.valueOffset, r.valueLength, cas);
+        queue.completeInPlace(this);
+        return;
+      }
+      out = Buffer.allocUnsafe(size);
+      writeSingleHit(out, 0, this.key, r.clientFlags, r.bytes, r.valueOffset, r.valueLength, cas);
     } else if (r.status === REPLY_TOO_LARGE_STATUS) {
       connectionLimitStats.replyTooLarge++;
       out = REPLY_TOO_LARGE_FOR_MEMORY;
     } else {
       out = r.status === StoreStatus.NotFound ? Replies.END : Replies.SHARD_FAILED;
     }
-    this.queue.complete(this.slot, out);
+    this.queue.complete(this, out);
   }
 }
 
 /** get/gets/gat/gats over several keys: VALUE lines in key order, then END. */
-class RetrievalReply implements ReplySink {
+class RetrievalReply extends ReplySlot implements ReplySink {
   private readonly builder: RetrievalReplyBuilder;
   private waiting: number;
   private failed = false;
@@ -169,11 +180,11 @@ class RetrievalReply implements ReplySink {
 
   constructor(
     private readonly queue: ReplyQueue,
-    private readonly slot: ReplySlot,
     keys: Buffer[],
     withCas: boolean,
     private readonly maxReplyBytes: number,
   ) {
+    super();
     this.builder = new RetrievalReplyBuilder(keys, withCas);
     this.waiting = keys.length;
   }
@@ -193,10 +204,10 @@ class RetrievalReply implements ReplySink {
     if (--this.waiting > 0) return;
     if (this.tooLarge && !this.failed) {
       connectionLimitStats.replyTooLarge++;
-      this.queue.complete(this.slot, REPLY_TOO_LARGE_FOR_MEMORY);
+      this.queue.complete(this, REPLY_TOO_LARGE_FOR_MEMORY);
       return;
     }
-    this.queue.complete(this.slot, this.failed ? Replies.SHARD_FAILED : this.builder.render());
+    this.queue.complete(this, this.failed ? Replies.SHARD_FAILED : this.builder.render());
   }
 }
 
@@ -390,15 +401,15 @@ export class MemcacheTextSession implements ProtocolSession {
       case 'storage':
         return this.storeValue(request);
       case 'delete': {
-        const sink = request.noreply ? IGNORE_REPLY : new StatusReply(this.queue, this.queue.reserve(), 'delete');
+        const sink = request.noreply ? IGNORE_REPLY : this.queue.add(new StatusReply(this.queue, 'delete'));
         return this.router.delete(request.key, sink, 0);
       }
       case 'touch': {
-        const sink = request.noreply ? IGNORE_REPLY : new StatusReply(this.queue, this.queue.reserve(), 'touch');
+        const sink = request.noreply ? IGNORE_REPLY : this.queue.add(new StatusReply(this.queue, 'touch'));
         return this.router.touch(request.key, this.expiresAt(request.exptime), sink, 0);
       }
       case 'arithmetic': {
-        const sink = request.noreply ? IGNORE_REPLY : new ArithmeticReply(this.queue, this.queue.reserve());
+        const sink = request.noreply ? IGNORE_REPLY : this.queue.add(new ArithmeticReply(this.queue));
         return this.router.incrDecr(request.command === 'incr', request.key, request.delta, sink, 0);
       }
       case 'flush_all':
@@ -432,8 +443,8 @@ export class MemcacheTextSession implements ProtocolSession {
     if (request.keys.length === 0) return this.queue.immediate(Replies.END); // `gat 10` with no key
     const sink =
       request.keys.length === 1
-        ? new SingleRetrievalReply(this.queue, this.queue.reserve(), request.keys[0]!, withCas)
-        : new RetrievalReply(this.queue, this.queue.reserve(request.keys.length), request.keys, withCas, this.maxReplyBytes);
+        ? this.queue.add(new SingleRetrievalReply(this.queue, request.keys[0]!, withCas))
+        : this.queue.add(new RetrievalReply(this.queue, request.keys, withCas, this.maxReplyBytes), request.keys.length);
     const expiresAt = touching ? this.expiresAt(request.exptime) : 0;
     const keys = request.keys;
     for (let i = 0; i < keys.length; i++) {
@@ -448,7 +459,7 @@ export class MemcacheTextSession implements ProtocolSession {
       if (!request.noreply) this.queue.immediate(Replies.TOO_LARGE);
       return;
     }
-    const sink = request.noreply ? IGNORE_REPLY : new StatusReply(this.queue, this.queue.reserve(), 'storage');
+    const sink = request.noreply ? IGNORE_REPLY : this.queue.add(new StatusReply(this.queue, 'storage'));
     this.router.store(
       STORAGE_OPS[request.command],
       request.key,

@@ -7,12 +7,27 @@
 import type { ReplyTiming } from './slowlog';
 
 export interface ReplyOutput {
-  /** Writes rendered reply bytes to the peer (in order). */
-  writeReplies(chunks: Buffer[]): void;
+  /**
+   * Writes rendered reply bytes to the peer (in order). The output limit is judged once per
+   * flush, before its first chunk (`sameFlush` false), so replies a reading client is owed
+   * together are never cut apart.
+   */
+  writeReply(chunk: Buffer, sameFlush: boolean): void;
+  /**
+   * Room for `size` bytes at the end of the output, written in place at the returned offset of
+   * `outputBuffer` (see ReplyQueue.claimOutput); -1 when the reply needs a buffer of its own.
+   */
+  claimOutput(size: number): number;
+  readonly outputBuffer: Buffer;
   /** Ends the connection after everything before the close marker was written. */
   closeAfterReplies(): void;
 }
 
+/**
+ * A place in the reply order. A reply sink on the hot path extends it and
+ * queues itself (`ReplyQueue.add`), so a request keeps one object alive across
+ * the shard round trip instead of a sink and a slot.
+ */
 export class ReplySlot {
   output: Buffer | Buffer[] | null = null;
   done = false;
@@ -45,7 +60,11 @@ export class ReplyQueue {
 
   /** Reserves the next slot in order. */
   reserve(weight = 1): ReplySlot {
-    const slot = new ReplySlot();
+    return this.add(new ReplySlot(), weight);
+  }
+
+  /** Queues a slot the caller made (a sink that is its own slot), next in order. */
+  add<Slot extends ReplySlot>(slot: Slot, weight = 1): Slot {
     slot.weight = weight;
     this.pendingWeight += weight;
     this.slots.push(slot);
@@ -58,12 +77,36 @@ export class ReplyQueue {
     if (this.closed) return;
     this.commandTimer?.answeredNow(bytes);
     if (this.pending === 0) {
-      this.out.writeReplies([bytes]);
+      this.out.writeReply(bytes, false);
       return;
     }
     const slot = this.reserve();
     slot.output = bytes;
     slot.done = true;
+  }
+
+  /**
+   * Room for `size` bytes of `slot`'s reply in place in the connection's output, when no
+   * earlier reply is still owed (then no buffer of its own is needed): render them into
+   * `outputBuffer` at the returned offset, then call `completeInPlace(slot)` before anything
+   * else writes. -1 otherwise: render into a buffer and call `complete`.
+   */
+  claimOutput(slot: ReplySlot, size: number): number {
+    if (this.closed || this.slots[this.head] !== slot) return -1;
+    // The -vv trace prints each reply's first line from its buffer.
+    if (this.commandTimer !== null && this.commandTimer.tracesReplies) return -1;
+    return this.out.claimOutput(size);
+  }
+
+  get outputBuffer(): Buffer {
+    return this.out.outputBuffer;
+  }
+
+  /** Completes a slot whose reply was written in place (claimOutput). */
+  completeInPlace(slot: ReplySlot): void {
+    if (slot.timedCommand !== null) this.commandTimer?.finished(slot, null);
+    slot.done = true;
+    this.flush();
   }
 
   /** Ends the connection once every earlier reply is out. */
@@ -85,25 +128,28 @@ export class ReplyQueue {
   flush(): void {
     if (this.closed) return;
     const slots = this.slots;
-    let chunks: Buffer[] | null = null;
+    const out = this.out;
+    let sameFlush = false;
     while (this.head < slots.length) {
       const slot = slots[this.head]!;
       if (!slot.done) break;
       this.head++;
       this.pendingWeight -= slot.weight;
       if (slot.close) {
-        if (chunks !== null) this.out.writeReplies(chunks);
         this.closed = true;
-        this.out.closeAfterReplies();
+        out.closeAfterReplies();
         return;
       }
       const output = slot.output;
       if (output === null) continue;
-      chunks ??= [];
       if (Array.isArray(output)) {
-        for (const chunk of output) chunks.push(chunk);
+        for (const chunk of output) {
+          out.writeReply(chunk, sameFlush);
+          sameFlush = true;
+        }
       } else {
-        chunks.push(output);
+        out.writeReply(output, sameFlush);
+        sameFlush = true;
       }
     }
     if (this.head === slots.length) {
@@ -113,7 +159,6 @@ export class ReplyQueue {
       slots.splice(0, this.head);
       this.head = 0;
     }
-    if (chunks !== null) this.out.writeReplies(chunks);
   }
 
   /** Drops everything (the connection is gone); late shard replies are ignored. */

@@ -187,6 +187,8 @@ export interface LatencyRecorder {
 
 /** What the reply queue calls (see CommandTimer). */
 export interface ReplyTiming {
+  /** Replies' bytes are read (the -vv trace): every reply needs a buffer of its own. */
+  readonly tracesReplies: boolean;
   attach(slot: TimedSlot): void;
   answeredNow(reply: Buffer): void;
   finished(slot: TimedSlot, reply: Buffer | Buffer[] | null): void;
@@ -226,6 +228,10 @@ export class CommandTimer<Command> implements ReplyTiming {
     private readonly trace: CommandTrace | null = null,
     private readonly latency: LatencyRecorder | null = null,
   ) {}
+
+  get tracesReplies(): boolean {
+    return this.trace !== null;
+  }
 
   /** @param name the command's lower-case name, the latency histogram's label (absent = `other`) */
   begin(command: Command, name = ''): void {

@@ -45,24 +45,27 @@ const VALUE_PREFIX = Buffer.from('VALUE ', 'latin1');
 const CRLF_END_CRLF = Buffer.from('\r\nEND\r\n', 'latin1');
 const END_CRLF = Buffer.from('END\r\n', 'latin1');
 
+/** The size of a one-key get's hit reply (see writeSingleHit); `cas` is the CAS's decimal text, or null for get/gat. */
+export function singleHitSize(keyLength: number, clientFlags: number, length: number, cas: string | null): number {
+  return 6 + keyLength + 1 + decimalDigits(clientFlags) + 1 + decimalDigits(length) + (cas === null ? 0 : 1 + cas.length) + 2 + length + 7;
+}
+
 /**
- * The reply to a one-key get that hit: `VALUE <key> <flags> <bytes>[ <cas>]`,
- * the data, END — in one exactly sized buffer, straight from the shard's view.
+ * Writes the reply to a one-key get that hit at `at` of `out` (singleHitSize
+ * bytes): `VALUE <key> <flags> <bytes>[ <cas>]`, the data, END, straight from
+ * the shard's view.
  */
-export function renderSingleHit(
+export function writeSingleHit(
+  out: Buffer,
+  at: number,
   key: Uint8Array,
   clientFlags: number,
   data: Uint8Array,
   offset: number,
   length: number,
-  casHigh: number,
-  casLow: number,
-  withCas: boolean,
-): Buffer {
-  const cas = withCas ? u64ToDecimal(casHigh, casLow) : null;
-  const size = 6 + key.length + 1 + decimalDigits(clientFlags) + 1 + decimalDigits(length) + (cas === null ? 0 : 1 + cas.length) + 2 + length + 7;
-  const out = Buffer.allocUnsafe(size);
-  let at = writeAscii(out, 0, VALUE_PREFIX);
+  cas: string | null,
+): void {
+  at = writeAscii(out, at, VALUE_PREFIX);
   copyBytes(out, at, key, 0, key.length);
   at += key.length;
   out[at++] = 32;
@@ -77,6 +80,22 @@ export function renderSingleHit(
   out[at++] = 10;
   copyBytes(out, at, data, offset, offset + length);
   writeAscii(out, at + length, CRLF_END_CRLF);
+}
+
+/** The reply to a one-key get that hit, in one exactly sized buffer of its own. */
+export function renderSingleHit(
+  key: Uint8Array,
+  clientFlags: number,
+  data: Uint8Array,
+  offset: number,
+  length: number,
+  casHigh: number,
+  casLow: number,
+  withCas: boolean,
+): Buffer {
+  const cas = withCas ? u64ToDecimal(casHigh, casLow) : null;
+  const out = Buffer.allocUnsafe(singleHitSize(key.length, clientFlags, length, cas));
+  writeSingleHit(out, 0, key, clientFlags, data, offset, length, cas);
   return out;
 }
 

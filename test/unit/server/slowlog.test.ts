@@ -143,7 +143,7 @@ describe('turnClock', () => {
 describe('CommandTimer through a ReplyQueue', () => {
   function queueWithTimer(log: SlowLog, trace: string[] | null = null): { queue: ReplyQueue; timer: CommandTimer<Buffer[]>; written: Buffer[] } {
     const written: Buffer[] = [];
-    const queue = new ReplyQueue({ writeReplies: (chunks) => written.push(...chunks), closeAfterReplies: () => {} });
+    const queue = new ReplyQueue({ writeReply: (chunk) => written.push(chunk), claimOutput: () => -1, outputBuffer: Buffer.alloc(0), closeAfterReplies: () => {} });
     const timer = new CommandTimer<Buffer[]>(log, (c) => c, CLIENT, trace === null ? null : (d, client, text) => trace.push(`${d}${client} ${text}`));
     queue.commandTimer = timer;
     return { queue, timer, written };
