@@ -398,6 +398,23 @@ export class RespSession implements ProtocolSession, RespClient, Subscriber, Wat
     else this.queue.complete(slot, bytes);
   }
 
+  /**
+   * Room for `size` bytes of `slot`'s reply written in place in the connection's output
+   * (ReplyQueue.claimOutput): the offset in `outputBuffer`, then `completeInPlace(slot)`.
+   * -1 when the reply needs a buffer of its own (an EXEC gathers its replies).
+   */
+  claimOutput(slot: ReplySlot, size: number): number {
+    return slot instanceof GatheredSlot ? -1 : this.queue.claimOutput(slot, size);
+  }
+
+  get outputBuffer(): Buffer {
+    return this.queue.outputBuffer;
+  }
+
+  completeInPlace(slot: ReplySlot): void {
+    this.queue.completeInPlace(slot);
+  }
+
   /** Closes after everything owed so far is written (QUIT, protocol errors, CLIENT KILL). */
   closeAfterReplies(): void {
     if (this.closing) return;

@@ -26,7 +26,7 @@
  */
 import { argToInt64 } from '../protocol/resp/strict-integer';
 import { RespErrors, invalidExpireTimeError } from '../protocol/resp/errors';
-import { bulkReply, errorReply, integerReply, nullReply, OK_REPLY, encodeReply, resp, simpleReply, type RespValue, type RespVersion } from '../protocol/resp/reply-encoder';
+import { bulkReply, bulkReplySize, writeBulkReply, errorReply, integerReply, nullReply, OK_REPLY, encodeReply, resp, simpleReply, type RespValue, type RespVersion } from '../protocol/resp/reply-encoder';
 import { OpCode, type ReplySink, type ShardReply, type StorageOpCode } from '../router/router';
 import { ExpireCondition, WriteMode, replyExpiresAtMs, type ItemReadRequest } from '../router/item-ops';
 import { StoreStatus } from '../store/types';
@@ -105,8 +105,18 @@ class BulkValueReply implements ReplySink {
 
   onShardReply(_tag: number, reply: ShardReply): void {
     let out: Buffer;
-    if (reply.status === StoreStatus.Ok) out = bulkReply(reply.bytes, reply.valueOffset, reply.valueOffset + reply.valueLength);
-    else if (reply.wrongType >= 0) out = WRONGTYPE_REPLY;
+    if (reply.status === StoreStatus.Ok) {
+      const session = this.session;
+      const start = reply.valueOffset;
+      const end = start + reply.valueLength;
+      const at = session.claimOutput(this.slot, bulkReplySize(reply.valueLength));
+      if (at >= 0) {
+        writeBulkReply(session.outputBuffer, at, reply.bytes, start, end);
+        session.completeInPlace(this.slot);
+        return;
+      }
+      out = bulkReply(reply.bytes, start, end);
+    } else if (reply.wrongType >= 0) out = WRONGTYPE_REPLY;
     else if (reply.status === StoreStatus.NotFound) out = nullReply(this.version);
     else if (reply.status === REPLY_TOO_LARGE_STATUS) out = replyTooLarge();
     else out = errorReply(RespErrors.SHARD_FAILED);

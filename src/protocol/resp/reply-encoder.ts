@@ -79,18 +79,28 @@ export function integerReply(value: number | bigint): Buffer {
   return Buffer.from(`:${value}${CRLF}`, 'latin1');
 }
 
-/** `$<len>\r\n<bytes>\r\n` in one exactly sized buffer. */
-export function bulkReply(bytes: Uint8Array, start = 0, end = bytes.length): Buffer {
+/** The size of `$<len>\r\n<bytes>\r\n` for `length` bytes. */
+export function bulkReplySize(length: number): number {
+  return 1 + decimalDigits(length) + 2 + length + 2;
+}
+
+/** Writes `$<len>\r\n<bytes>\r\n` at `at` of `out` (bulkReplySize bytes). */
+export function writeBulkReply(out: Uint8Array, at: number, bytes: Uint8Array, start: number, end: number): void {
   const length = end - start;
-  const headerLength = 1 + decimalDigits(length) + 2;
-  const out = Buffer.allocUnsafe(headerLength + length + 2);
-  out[0] = 0x24; // '$'
-  const at = writeDecimal(out, 1, length);
+  out[at] = 0x24; // '$'
+  at = writeDecimal(out, at + 1, length);
   out[at] = 0x0d;
   out[at + 1] = 0x0a;
-  copyBytes(out, headerLength, bytes, start, end);
-  out[out.length - 2] = 0x0d;
-  out[out.length - 1] = 0x0a;
+  copyBytes(out, at + 2, bytes, start, end);
+  at += 2 + length;
+  out[at] = 0x0d;
+  out[at + 1] = 0x0a;
+}
+
+/** `$<len>\r\n<bytes>\r\n` in one exactly sized buffer. */
+export function bulkReply(bytes: Uint8Array, start = 0, end = bytes.length): Buffer {
+  const out = Buffer.allocUnsafe(bulkReplySize(end - start));
+  writeBulkReply(out, 0, bytes, start, end);
   return out;
 }
 
