@@ -5,15 +5,18 @@
  * their own. Several connections pipeline thousands of such commands at once,
  * so their runs interleave in the slab and cross many slab replacements;
  * every byte of every connection's output must be exactly what its commands
- * imply, in order.
+ * imply, in order. The same for RESP GET, whose bulk replies are written in
+ * place too (but not inside EXEC, which gathers its replies).
  */
 import crypto from 'node:crypto';
-import { startDaemon, type RunningDaemon } from '../../helpers/daemon';
+import { freePort, startDaemon, type RunningDaemon } from '../../helpers/daemon';
 import { RawClient } from '../../helpers/raw-client';
 
 let daemon: RunningDaemon;
+let redisPort: number;
 beforeAll(async () => {
-  daemon = await startDaemon(['-t', '2', '-m', '256']);
+  redisPort = await freePort();
+  daemon = await startDaemon(['-t', '2', '-m', '256', '--redis-port', String(redisPort)]);
 });
 afterAll(async () => {
   await daemon.stop();
@@ -78,6 +81,59 @@ describe('replies written in place', () => {
       expect(digest(reply)).toBe(digest(expected));
     }
     // The replies span many 64 KiB slabs, so runs cross slab replacements.
+    expect(totalBytes).toBeGreaterThan(20 * 64 * 1024);
+  });
+});
+
+function respCommand(...args: string[]): string {
+  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('')}`;
+}
+
+function respScript(conn: number, steps: number): { send: string; expect: string } {
+  let seed = conn * 7573 + 11;
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  const model = new Map<string, string>();
+  const bulk = (value: string | undefined) => (value === undefined ? '$-1\r\n' : `$${value.length}\r\n${value}\r\n`);
+  let send = '';
+  let expect = '';
+  for (let i = 0; i < steps; i++) {
+    const key = `r${conn}:${rand(40)}`;
+    const r = rand(100);
+    if (r < 25) {
+      const value = String.fromCharCode(65 + rand(26)).repeat(VALUE_SIZES[rand(VALUE_SIZES.length)]!);
+      send += respCommand('SET', key, value);
+      expect += '+OK\r\n';
+      model.set(key, value);
+    } else if (r < 90) {
+      send += respCommand('GET', key);
+      expect += bulk(model.get(key));
+    } else {
+      const other = `r${conn}:${rand(40)}`;
+      send += respCommand('MULTI') + respCommand('GET', key) + respCommand('GET', other) + respCommand('EXEC');
+      expect += '+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n' + bulk(model.get(key)) + bulk(model.get(other));
+    }
+  }
+  return { send, expect };
+}
+
+describe('RESP GET written in place', () => {
+  it('interleaved pipelines of GET, SET and EXEC get exactly their bytes, in order', async () => {
+    const connections = await Promise.all(Array.from({ length: 8 }, () => RawClient.connect(redisPort)));
+    const results = await Promise.all(
+      connections.map(async (client, conn) => {
+        const { send, expect: expected } = respScript(conn, 3000);
+        for (let at = 0; at < send.length; at += 65_536) client.send(send.slice(at, at + 65_536));
+        const reply = await client.readUntil((r) => r.length >= expected.length, 30_000);
+        client.close();
+        return { reply: reply.toString('latin1'), expected };
+      }),
+    );
+    let totalBytes = 0;
+    for (const { reply, expected } of results) {
+      totalBytes += expected.length;
+      const digest = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+      expect(digest(reply)).toBe(digest(expected));
+    }
     expect(totalBytes).toBeGreaterThan(20 * 64 * 1024);
   });
 });
