@@ -362,10 +362,7 @@ export class Connection implements ReplyOutput, DispatchGate {
     if (this.runSlab !== null) this.endRun();
     this.outChunks.push(chunk);
     this.outBytes += chunk.length;
-    if (!this.outScheduled) {
-      this.outScheduled = true;
-      outputFlusher.add(this);
-    }
+    this.scheduleFlush();
   }
 
   get outputBuffer(): Buffer {
@@ -391,11 +388,15 @@ export class Connection implements ReplyOutput, DispatchGate {
       this.runEnd = at + size;
     }
     this.outBytes += size;
+    this.scheduleFlush();
+    return at;
+  }
+
+  private scheduleFlush(): void {
     if (!this.outScheduled) {
       this.outScheduled = true;
       outputFlusher.add(this);
     }
-    return at;
   }
 
   /** Queues the run of in-place replies as one chunk (another chunk follows it, or the turn's output is written). */

@@ -17,7 +17,7 @@ import type {
   StorageRequest,
   TextParserLimits,
 } from '../protocol/memcache/request';
-import { encodeStats, Replies, RetrievalReplyBuilder, singleHitSize, textLine, u64ToDecimal, writeSingleHit } from '../protocol/memcache/reply-encoder';
+import { encodeStats, renderSingleHit, Replies, RetrievalReplyBuilder, singleHitSize, textLine, u64ToDecimal, writeSingleHit } from '../protocol/memcache/reply-encoder';
 import { OpCode, type ReplySink, type Router, type ShardReply, type StorageOpCode } from '../router/router';
 import { StoreStatus } from '../store/types';
 import { LEGACY_CLUSTER_KEY, configGetClusterReply, legacyClusterGetReply } from '../cluster/cluster-node';
@@ -153,8 +153,7 @@ class SingleRetrievalReply extends ReplySlot implements ReplySink {
         queue.completeInPlace(this);
         return;
       }
-      out = Buffer.allocUnsafe(size);
-      writeSingleHit(out, 0, this.key, r.clientFlags, r.bytes, r.valueOffset, r.valueLength, cas);
+      out = renderSingleHit(this.key, r.clientFlags, r.bytes, r.valueOffset, r.valueLength, r.casHigh, r.casLow, this.withCas);
     } else if (r.status === REPLY_TOO_LARGE_STATUS) {
       connectionLimitStats.replyTooLarge++;
       out = REPLY_TOO_LARGE_FOR_MEMORY;
