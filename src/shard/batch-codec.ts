@@ -14,6 +14,7 @@ import {
   REQUEST_HEADER_BYTES,
   type ItemOpArgs,
 } from './messages';
+import { copyBytes } from '../util/bytes';
 
 export function emptyItemOpArgs(): ItemOpArgs {
   return {
@@ -271,7 +272,7 @@ export class ReplyBatchWriter extends GrowableBuffer {
     view.setUint32(at + 12, casHigh >>> 0, true);
     view.setUint32(at + 16, valueLength, true);
     if (value !== null && valueLength > 0) {
-      this.bytes.set(value.subarray(valueOffset, valueOffset + valueLength), at + REPLY_HEADER_BYTES);
+      copyBytes(this.bytes, at + REPLY_HEADER_BYTES, value, valueOffset, valueOffset + valueLength);
     }
     this.length = at + recordLength;
     this.count++;
@@ -328,7 +329,7 @@ export class ReplyBatchWriter extends GrowableBuffer {
     view.setUint32(i + 20, 0, true);
     view.setFloat64(i + 24, expiresAtMs, true);
     if (value !== null && valueLength > 0) {
-      this.bytes.set(value.subarray(valueOffset, valueOffset + valueLength), i + ITEM_INFO_BYTES);
+      copyBytes(this.bytes, i + ITEM_INFO_BYTES, value, valueOffset, valueOffset + valueLength);
     }
     this.length = at + recordLength;
     this.count++;
