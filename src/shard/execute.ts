@@ -74,6 +74,8 @@ const CAS_BADVAL = 6;
 const TOUCH_HITS = 7;
 /** memcached's MAX_NUMBER_OF_SLAB_CLASSES (63) is the most the store makes. */
 const MAX_CLASSES = 64;
+/** Ops whose keys are prefetched (Store.prefetch) before they are executed. */
+const LOOK_AHEAD_OPS = 64;
 
 export class ShardExecutor {
   readonly counters: ShardCommandCounters = emptyCommandCounters();
@@ -140,6 +142,9 @@ export class ShardExecutor {
 
   /** Hot keys, per-prefix stats (`stats detail`), item sizes (`stats sizes`). */
   readonly keyStats = new ShardKeyStats();
+  private readonly lookAheadHashes = new Uint32Array(LOOK_AHEAD_OPS);
+  /** What Store.prefetch returned, kept only so that its loads are not dead code. */
+  prefetchChecksum = 0;
   private readonly typed: TypedCommandExecutor;
   private readonly keyspace: KeyspaceExecutor;
 
@@ -152,7 +157,10 @@ export class ShardExecutor {
   executeBatch(batch: Uint8Array, nowMs: number): Uint8Array {
     this.replies.reset();
     const request = new RequestBatchReader(batch);
+    // Reads the same records LOOK_AHEAD_OPS at a time, just before they are executed.
+    const ahead = new RequestBatchReader(batch);
     for (let i = 0; i < request.count; i++) {
+      if (i % LOOK_AHEAD_OPS === 0) this.prefetchKeys(ahead);
       if (!request.read()) break;
       this.store.takeWrongType();
       if (request.keyLength > 0) this.keyStats.countKey(request.bytes, request.keyOffset, request.keyLength, request.hash, nowMs);
@@ -166,6 +174,14 @@ export class ShardExecutor {
       if (wrongType >= 0) this.replies.markLastWrongType(wrongType);
     }
     return this.replies.finish();
+  }
+
+  /** Prefetches the keys of the next LOOK_AHEAD_OPS records of `ahead` (see Store.prefetch). */
+  private prefetchKeys(ahead: RequestBatchReader): void {
+    const hashes = this.lookAheadHashes;
+    let n = 0;
+    for (let i = 0; i < LOOK_AHEAD_OPS && ahead.read(); i++) if (ahead.keyLength > 0) hashes[n++] = ahead.hash;
+    this.prefetchChecksum ^= this.store.prefetch(hashes, n);
   }
 
   /** A background expiry slice between batches. */
