@@ -6,7 +6,9 @@
  * alternating A B A B over several rounds, printing medians, ratios
  * shardcache/memcached and server CPU µs per op; memory presets (RSS per item
  * at 1M and 5M items, `stats bytes` vs RSS, a multi-get storm); tail latency
- * with 10k vs 5M items resident. Writes bench/results/<name>.md and a PNG
+ * with 10k vs 5M items resident; the Node floor (node-floor-p1: the same pipeline-1
+ * load on a one-thread Node server with no worker hop, CPU split into user and kernel,
+ * main thread apart). Writes bench/results/<name>.md and a PNG
  * chart of the ratios.
  *   node dist/bench/run.js [--quick] [--seconds 4] [--rounds 3] [--connections 50]
  *                          [--scenario a,b] [--list] [--skip-memory] [--memory-items N]
@@ -22,6 +24,7 @@ import { memaslapArgs, memaslapBinary, runMemaslap } from './lib/memaslap';
 import { redisBenchmarkArgs, redisBenchmarkBinary, runRedisBenchmark } from './lib/redis-benchmark';
 import {
   cpuSeconds,
+  cpuSplit,
   memcachedVersion,
   redisVersion,
   rssBytes,
@@ -29,6 +32,7 @@ import {
   serverStats,
   shardcacheNodeFlags,
   startMemcached,
+  startNodeFloor,
   startRedis,
   startShardcache,
   stopServer,
@@ -149,7 +153,7 @@ interface RedisBenchmarkScenario {
 type ThroughputScenario = LoadScenario | MemaslapScenario | RedisBenchmarkScenario;
 
 interface PhaseScenario {
-  kind: 'memory' | 'storm' | 'memory-big' | 'tail';
+  kind: 'memory' | 'storm' | 'memory-big' | 'tail' | 'floor';
   id: string;
   name: string;
   description: string;
@@ -303,6 +307,13 @@ const SCENARIOS: Scenario[] = [
     group: GROUPS.resp,
     pipeline: 16,
     requests: 1_000_000,
+  },
+  {
+    kind: 'floor',
+    id: 'node-floor-p1',
+    name: 'Node floor at pipeline 1',
+    description:
+      "mix9-32b-p1's load on memcached, shardcache and a one-thread Node server with a Map and no worker hop (bench/lib/node-floor-server.ts): ops/s and user/kernel CPU per op, front thread apart",
   },
   {
     kind: 'memory',
@@ -594,6 +605,80 @@ async function runThroughputGroup(scenarios: ThroughputScenario[], args: Args, r
   }
 }
 
+interface FloorRun {
+  opsPerSec: number;
+  user: number;
+  system: number;
+  /** The main thread's user and system CPU per op (node servers; null for memcached). */
+  mainUser: number | null;
+  mainSystem: number | null;
+  client: number;
+}
+
+/**
+ * node-floor-p1: what a thread hop costs at pipeline 1. The same load on memcached, shardcache and
+ * the one-thread Node floor server, alternating; CPU per op split into user and kernel time, with
+ * the node servers' main (socket) thread apart, so the floor's main thread and shardcache's front
+ * thread compare like for like and the rest of shardcache's CPU is its shard workers'.
+ */
+async function floorPhase(args: Args, report: Report): Promise<void> {
+  const load = SCENARIOS.find((s): s is LoadScenario => s.id === 'mix9-32b-p1')!;
+  const servers: ServerUnderTest[] = [await startShardcache([...GROUPS.default.shardcache, ...extraShardcacheArgs])];
+  const memcached = await startMemcached(GROUPS.default.memcached);
+  if (memcached !== null) servers.push(memcached);
+  servers.push(await startNodeFloor());
+  try {
+    for (const s of servers) await primeKeys('127.0.0.1', s.port, load.prime!.count, load.prime!.valueSize);
+    const runs = new Map<string, FloorRun[]>();
+    for (let round = 0; round < args.rounds; round++) {
+      for (const s of servers) {
+        const node = s.name !== 'memcached';
+        const before = cpuSplit(s.pid);
+        const mainBefore = node ? cpuSplit(s.pid, s.pid) : null;
+        const r = await measureLoad(s, load, args);
+        const after = cpuSplit(s.pid);
+        const mainAfter = node ? cpuSplit(s.pid, s.pid) : null;
+        const perOp = (seconds: number): number => (r.ops > 0 ? (seconds * 1e6) / r.ops : 0);
+        const run: FloorRun = {
+          opsPerSec: r.opsPerSec,
+          user: perOp(after.user - before.user),
+          system: perOp(after.system - before.system),
+          mainUser: mainBefore === null ? null : perOp(mainAfter!.user - mainBefore.user),
+          mainSystem: mainBefore === null ? null : perOp(mainAfter!.system - mainBefore.system),
+          client: r.clientCpuUsPerOp,
+        };
+        runs.set(s.name, [...(runs.get(s.name) ?? []), run]);
+        log(`  node-floor-p1 round ${round + 1} ${s.name}: ${r.opsPerSec} ops/s user ${run.user.toFixed(2)} kernel ${run.system.toFixed(2)} µs/op errors ${r.errors}`);
+      }
+    }
+    const med = (rs: FloorRun[], pick: (r: FloorRun) => number | null): number | null => {
+      const v = rs.map(pick);
+      return v.some((x) => x === null) ? null : median(v as number[]);
+    };
+    const fmt = (v: number | null): string => (v === null ? '–' : v.toFixed(2));
+    const peerOps = memcached === null ? null : median(runs.get('memcached')!.map((r) => r.opsPerSec));
+    report.lines.push(
+      '',
+      `| ${load.name}: the cost of the thread hop | ops/s | ÷ memcached | server user µs/op | server kernel µs/op | main thread user / kernel µs/op | other threads user / kernel µs/op | client CPU µs/op |`,
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const s of servers) {
+      const rs = runs.get(s.name)!;
+      const ops = median(rs.map((r) => r.opsPerSec));
+      const user = med(rs, (r) => r.user)!;
+      const system = med(rs, (r) => r.system)!;
+      const mainUser = med(rs, (r) => r.mainUser);
+      const mainSystem = med(rs, (r) => r.mainSystem);
+      const rest = mainUser === null ? '–' : `${fmt(med(rs, (r) => r.user - r.mainUser!))} / ${fmt(med(rs, (r) => r.system - r.mainSystem!))}`;
+      report.lines.push(
+        `| ${s.name} | ${Math.round(ops)} | ${peerOps === null ? '–' : `${(ops / peerOps).toFixed(2)}×`} | ${fmt(user)} | ${fmt(system)} | ${mainUser === null ? '–' : `${fmt(mainUser)} / ${fmt(mainSystem)}`} | ${rest} | ${fmt(med(rs, (r) => r.client))} |`,
+      );
+    }
+  } finally {
+    await stopAll(servers);
+  }
+}
+
 interface MemoryRow {
   name: string;
   items: number;
@@ -758,7 +843,7 @@ function selectScenarios(args: Args): Scenario[] {
   const known = new Set(SCENARIOS.map((s) => s.id));
   for (const id of args.scenarios ?? []) if (!known.has(id)) throw new Error(`unknown scenario ${id}; --list shows them`);
   let chosen = args.scenarios === null ? SCENARIOS : SCENARIOS.filter((s) => args.scenarios!.includes(s.id));
-  if (args.skipMemory) chosen = chosen.filter((s) => s.kind === 'loadgen' || s.kind === 'memaslap' || s.kind === 'redis-benchmark');
+  if (args.skipMemory) chosen = chosen.filter((s) => s.kind !== 'memory' && s.kind !== 'storm' && s.kind !== 'memory-big' && s.kind !== 'tail');
   return chosen;
 }
 
@@ -806,6 +891,7 @@ async function main(): Promise<void> {
   }
 
   const has = (id: string): boolean => chosen.some((s) => s.id === id);
+  if (has('node-floor-p1')) await floorPhase(args, report);
   if (has('memory-1m') || has('storm')) await memoryPhase(has('memory-1m'), has('storm'), args, report);
   if (has('memory-5m') || has('tail-latency')) await bigPhase(has('memory-5m'), has('tail-latency'), args, report);
 

@@ -84,6 +84,20 @@ export async function startShardcache(args: string[], resp = false, nodeFlags = 
   return { name: 'shardcache', port: resp ? redisPort : port, statsPort: port, pid: child.pid!, process: child };
 }
 
+const NODE_FLOOR_MAIN = path.join(__dirname, 'node-floor-server.js');
+
+/**
+ * The one-thread Node floor server (bench/lib/node-floor-server.ts) with its memcached text
+ * port; plain node, no flags: it is the least a Node server does per request, not a product.
+ */
+export async function startNodeFloor(): Promise<ServerUnderTest> {
+  const port = await freePort();
+  const respPort = await freePort();
+  const child = spawn(process.execPath, [NODE_FLOOR_MAIN, String(port), String(respPort)], { stdio: 'ignore' });
+  await waitForPort(port);
+  return { name: 'node-floor', port, statsPort: null, pid: child.pid!, process: child };
+}
+
 /** Debian's redis-server without persistence (`--save '' --appendonly no`), or null when not installed. */
 export async function startRedis(args: string[]): Promise<ServerUnderTest | null> {
   const binary = findBinary('redis-server');
@@ -120,10 +134,16 @@ export function memcachedVersion(): string {
 
 /** User + system CPU seconds of a process and all its threads. */
 export function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const { user, system } = cpuSplit(pid);
+  return user + system;
+}
+
+/** User and system CPU seconds of a process (all threads), or of one thread when `tid` is given. */
+export function cpuSplit(pid: number, tid?: number): { user: number; system: number } {
+  const stat = fs.readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   // Fields after the command: state is [0]; utime is field 14 → index 11, stime index 12.
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]) / CLOCK_TICKS_PER_SECOND, system: Number(fields[12]) / CLOCK_TICKS_PER_SECOND };
 }
 
 export function rssBytes(pid: number): number {
