@@ -613,6 +613,9 @@ interface FloorRun {
   mainUser: number | null;
   mainSystem: number | null;
   client: number;
+  errors: number;
+  /** Gets that found their key, of all gets. */
+  hitRatio: number;
 }
 
 /**
@@ -646,6 +649,8 @@ async function floorPhase(args: Args, report: Report): Promise<void> {
           mainUser: mainBefore === null ? null : perOp(mainAfter!.user - mainBefore.user),
           mainSystem: mainBefore === null ? null : perOp(mainAfter!.system - mainBefore.system),
           client: r.clientCpuUsPerOp,
+          errors: r.errors,
+          hitRatio: r.hits + r.misses > 0 ? r.hits / (r.hits + r.misses) : 0,
         };
         runs.set(s.name, [...(runs.get(s.name) ?? []), run]);
         log(`  node-floor-p1 round ${round + 1} ${s.name}: ${r.opsPerSec} ops/s user ${run.user.toFixed(2)} kernel ${run.system.toFixed(2)} µs/op errors ${r.errors}`);
@@ -659,8 +664,8 @@ async function floorPhase(args: Args, report: Report): Promise<void> {
     const peerOps = memcached === null ? null : median(runs.get('memcached')!.map((r) => r.opsPerSec));
     report.lines.push(
       '',
-      `| ${load.name}: the cost of the thread hop | ops/s | ÷ memcached | server user µs/op | server kernel µs/op | main thread user / kernel µs/op | other threads user / kernel µs/op | client CPU µs/op |`,
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      `| ${load.name}: the cost of the thread hop | ops/s | ÷ memcached | server user µs/op | server kernel µs/op | main thread user / kernel µs/op | other threads user / kernel µs/op | client CPU µs/op | key hits | errors |`,
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const s of servers) {
       const rs = runs.get(s.name)!;
@@ -671,7 +676,7 @@ async function floorPhase(args: Args, report: Report): Promise<void> {
       const mainSystem = med(rs, (r) => r.mainSystem);
       const rest = mainUser === null ? '–' : `${fmt(med(rs, (r) => r.user - r.mainUser!))} / ${fmt(med(rs, (r) => r.system - r.mainSystem!))}`;
       report.lines.push(
-        `| ${s.name} | ${Math.round(ops)} | ${peerOps === null ? '–' : `${(ops / peerOps).toFixed(2)}×`} | ${fmt(user)} | ${fmt(system)} | ${mainUser === null ? '–' : `${fmt(mainUser)} / ${fmt(mainSystem)}`} | ${rest} | ${fmt(med(rs, (r) => r.client))} |`,
+        `| ${s.name} | ${Math.round(ops)} | ${peerOps === null ? '–' : `${(ops / peerOps).toFixed(2)}×`} | ${fmt(user)} | ${fmt(system)} | ${mainUser === null ? '–' : `${fmt(mainUser)} / ${fmt(mainSystem)}`} | ${rest} | ${fmt(med(rs, (r) => r.client))} | ${(100 * Math.min(...rs.map((r) => r.hitRatio))).toFixed(1)}% | ${rs.reduce((n, r) => n + r.errors, 0)} |`,
       );
     }
   } finally {
