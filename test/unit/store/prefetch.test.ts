@@ -1,6 +1,6 @@
 import { HEADER_SIZE } from '../../../src/store/item-layout';
 import { hashBytes } from '../../../src/util/hash';
-import { KIB, get, getValue, makeStore, set } from './helpers';
+import { KIB, NOW, get, getValue, makeStore, set } from './helpers';
 import type { Store } from '../../../src/store/store';
 
 const key = (i: number): string => `key:${String(i).padStart(8, '0')}`;
@@ -9,9 +9,9 @@ function hashesOf(keys: string[]): Uint32Array {
   return Uint32Array.from(keys, (k) => hashBytes(Buffer.from(k, 'latin1'), 0, k.length));
 }
 
-/** Everything observable that a read could change: counters, LRU positions (through eviction), fetched bits. */
+/** The store's counters at a fixed clock (a class's `age` is measured against it). */
 function snapshot(s: Store): string {
-  return JSON.stringify(s.stats());
+  return JSON.stringify(s.stats(NOW));
 }
 
 describe('Store.prefetch', () => {
