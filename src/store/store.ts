@@ -361,7 +361,7 @@ export class Store {
    * chains, and changes nothing. One lookup waits for two cache misses in turn (bucket, then
    * item); loads of different keys issued together overlap their misses instead, so the lookups
    * that follow (a shard batch's ops) find their lines in cache. In a shard worker this took ~10%
-   * off the worker's CPU per op at pipeline 16 and ~8% per 100-key multi-get. Returns a value
+   * off the worker's CPU per op at pipeline 16 and ~13% per 100-key multi-get. Returns a value
    * made from the loads, for the caller to keep, so that they are not optimized away.
    */
   prefetch(hashes: Uint32Array, count: number): number {
