@@ -10,6 +10,7 @@
  */
 import crypto from 'node:crypto';
 import { freePort, startDaemon, type RunningDaemon } from '../../helpers/daemon';
+import { mulberry32 } from '../../helpers/prng';
 import { RawClient } from '../../helpers/raw-client';
 
 let daemon: RunningDaemon;
@@ -26,8 +27,8 @@ afterAll(async () => {
 const VALUE_SIZES = [0, 1, 30, 200, 250, 257, 1000, 4000, 8100, 8192, 8300, 12000];
 
 function script(conn: number, steps: number): { send: string; expect: string } {
-  let seed = conn * 104729 + 7;
-  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  const random = mulberry32(conn * 104729 + 7);
+  const rand = (n: number): number => Math.floor(random() * n);
   const model = new Map<string, { flags: number; value: string }>();
   let send = '';
   let expect = '';
@@ -99,8 +100,8 @@ function respCommand(...args: string[]): string {
 }
 
 function respScript(conn: number, steps: number): { send: string; expect: string } {
-  let seed = conn * 7573 + 11;
-  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  const random = mulberry32(conn * 7573 + 11);
+  const rand = (n: number): number => Math.floor(random() * n);
   const model = new Map<string, string>();
   const bulk = (value: string | undefined) => (value === undefined ? '$-1\r\n' : `$${value.length}\r\n${value}\r\n`);
   let send = '';
